@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The README's test command. On a fresh machine it installs what the tests need (Azurite from npm,
+# into eng/tools), starts Azurite on free loopback ports with in-memory persistence, builds and runs
+# every test project (never ReleaseGuardian.Functions), stops Azurite, and prints
+# "tests: N passed, N failed" as its last line.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+results="$root/.test-results"
+rm -rf "$results"; mkdir -p "$results"
+
+log() { printf '[test] %s\n' "$*" >&2; }
+
+# shellcheck source=eng/azurite.sh
+source "$root/eng/azurite.sh"
+azurite_install
+azurite_start "$results/azurite.log"
+trap azurite_stop EXIT
+export RELEASEGUARDIAN_TEST_STORAGE="$AZURITE_CONNECTION_STRING"
+log "Azurite is up: blob $AZURITE_BLOB_PORT, queue $AZURITE_QUEUE_PORT, table $AZURITE_TABLE_PORT"
+
+log "building the test projects"
+if ! dotnet build "$root/tests/Tests.slnf" -c Release -nologo -v quiet -clp:ErrorsOnly; then
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+fi
+
+log "running the tests"
+status=0
+dotnet test "$root/tests/Tests.slnf" -c Release --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=$?
+
+passed=0; failed=0; total_files=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  total_files=$((total_files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+if [ "$total_files" -eq 0 ] && [ "$status" -ne 0 ]; then failed=$((failed + 1)); fi
+echo "tests: $passed passed, $failed failed"
+exit "$status"

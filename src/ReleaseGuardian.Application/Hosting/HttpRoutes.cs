@@ -1,0 +1,59 @@
+namespace ReleaseGuardian.Application.Hosting;
+
+/// <summary>
+/// Route templates of the external contract (DESIGN.md §4). Both hosts map exactly these, so the
+/// standalone server and the Functions app cannot drift apart. Templates carry no leading slash and
+/// include the <c>api/</c> prefix where the contract has it; the Functions host strips <c>api/</c>
+/// because its route prefix adds it.
+/// </summary>
+public static class HttpRoutes
+{
+    /// <summary>The route prefix Azure Functions adds to HTTP triggers.</summary>
+    public const string ApiPrefix = "api/";
+
+    /// <summary>POST: flag-service webhooks.</summary>
+    public const string FlagWebhook = "api/webhooks/flags/{provider}";
+
+    /// <summary>POST: load-test results and completion events.</summary>
+    public const string LoadTestWebhook = "api/webhooks/loadtests/{tool}";
+
+    /// <summary>POST and OPTIONS: CloudEvents 1.0 (structured, binary, batch) and the validation handshakes.</summary>
+    public const string Events = "api/events";
+
+    /// <summary>GET: every guardian.</summary>
+    public const string Guardians = "api/guardians";
+
+    /// <summary>PUT, GET, DELETE: one guardian definition.</summary>
+    public const string Guardian = "api/guardians/{id}";
+
+    /// <summary>POST: evaluate a time window now.</summary>
+    public const string Evaluations = "api/guardians/{id}/evaluations";
+
+    /// <summary>GET: a guardian's runs, newest first.</summary>
+    public const string Runs = "api/guardians/{id}/runs";
+
+    /// <summary>GET: one run with its full evidence.</summary>
+    public const string Run = "api/guardians/{id}/runs/{runId}";
+
+    /// <summary>POST: remove a run from the baseline.</summary>
+    public const string InvalidateRun = "api/guardians/{id}/runs/{runId}/invalidate";
+
+    /// <summary>POST: start training again.</summary>
+    public const string ResetBaseline = "api/guardians/{id}/baseline/reset";
+
+    /// <summary>GET: flag changes, load tests, chaos results, verdicts and rollbacks, newest first.</summary>
+    public const string Timeline = "api/guardians/{id}/timeline";
+
+    /// <summary>GET: notifications, filterable by guardian.</summary>
+    public const string Notifications = "api/notifications";
+
+    /// <summary>GET: orchestration status (built into Durable Functions; the same shape in the standalone host).</summary>
+    public const string OrchestrationStatus = "runtime/webhooks/durabletask/instances/{id}";
+
+    /// <summary>GET: liveness of the standalone host.</summary>
+    public const string Health = "healthz";
+
+    /// <summary>A template without the <c>api/</c> prefix, for Functions' <c>HttpTrigger(Route = ...)</c>.</summary>
+    public static string WithoutApiPrefix(string template) =>
+        template.StartsWith(ApiPrefix, StringComparison.Ordinal) ? template[ApiPrefix.Length..] : template;
+}

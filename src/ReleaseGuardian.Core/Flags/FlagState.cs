@@ -1,0 +1,17 @@
+namespace ReleaseGuardian.Core.Flags;
+
+/// <summary>
+/// The state of one feature flag in one environment, as far as a rollback needs it: whether it is on,
+/// and which variation or default variant it serves.
+/// </summary>
+/// <param name="Enabled">On or off; null where the provider's payload does not say.</param>
+/// <param name="Variant">The served variation, default variant or value (as text), where there is one.</param>
+public sealed record FlagState(bool? Enabled, string? Variant = null)
+{
+    /// <summary>Plain words for explanations: "on (variant 'v2')", "off".</summary>
+    public override string ToString()
+    {
+        var onOff = Enabled switch { true => "on", false => "off", null => "unknown" };
+        return Variant is null ? onOff : $"{onOff} (variant '{Variant}')";
+    }
+}

@@ -63,6 +63,12 @@ public sealed class ConfigCatWebhookAdapter : FlagWebhookAdapter
 
     private protected override IngestProblem? Verify(WebhookRequest request, string secret, DateTimeOffset now)
     {
+        var signatures = request.Header(SignatureHeader);
+        if (string.IsNullOrWhiteSpace(signatures))
+        {
+            return BadCredential(missing: true);
+        }
+
         var id = request.Header(IdHeader);
         if (string.IsNullOrEmpty(id))
         {
@@ -85,12 +91,6 @@ public sealed class ConfigCatWebhookAdapter : FlagWebhookAdapter
             return IngestProblem.Unauthorized(
                 TimestampHeader,
                 $"the {TimestampHeader} header is more than {MaxClockSkew.TotalMinutes:0} minutes from the current time; the delivery is stale or replayed");
-        }
-
-        var signatures = request.Header(SignatureHeader);
-        if (string.IsNullOrWhiteSpace(signatures))
-        {
-            return BadCredential(missing: true);
         }
 
         return AnySignatureMatches(secret, id, timestampText, request.Body.Span, signatures) ? null : BadCredential(missing: false);

@@ -78,9 +78,15 @@ public sealed class GrowthBookWebhookAdapter : FlagWebhookAdapter
             var settings = PayloadFields.RequireObject(environments, entry.Name, currentPath);
             var settingsPath = PayloadFields.Path(currentPath, entry.Name);
             var enabled = PayloadFields.OptionalBool(settings, "enabled", settingsPath);
-            var variant = PayloadFields.TryGet(settings, "defaultValue", out var dv) ? PayloadFields.ScalarText(dv) : featureDefault;
+            var ownDefault = PayloadFields.TryGet(settings, "defaultValue", out var dv);
+            var variant = ownDefault ? PayloadFields.ScalarText(dv) : featureDefault;
             var previousEnabled = PayloadFields.OptionalBool(entry.Value, "enabled", previousPath) ?? enabled;
-            var previousVariant = PayloadFields.TryGet(entry.Value, "defaultValue", out var pdv) ? PayloadFields.ScalarText(pdv) : previousFeatureDefault ?? variant;
+
+            // An environment default left out of previous_attributes did not change; without one of its own the
+            // environment served the feature's default as it was before.
+            var previousVariant = PayloadFields.TryGet(entry.Value, "defaultValue", out var pdv) ? PayloadFields.ScalarText(pdv)
+                : ownDefault ? variant
+                : previousFeatureDefault;
             changed.Add((entry.Name, new FlagState(previousEnabled, previousVariant), new FlagState(enabled, variant)));
         }
 

@@ -95,12 +95,25 @@ public sealed class FlagWebhookAdapterPropertyTests
     [Fact]
     public void Mutated_sample_payloads_never_throw_and_are_never_accepted_unless_signed()
     {
+        var accepted = 0;
+        var malformed = 0;
         SampleMutations.Sample(sample =>
         {
             var adapter = Adapter(sample.Provider);
             AssertNotAcceptedUnsigned(adapter, sample.Body, "sha256=00");
-            AssertWellFormedOutcome(adapter.Handle(Signed(sample.Provider, sample.Body), Configured, Now));
+            var outcome = adapter.Handle(Signed(sample.Provider, sample.Body), Configured, Now);
+            AssertWellFormedOutcome(outcome);
+            _ = outcome switch
+            {
+                FlagWebhookOutcome.Accepted => Interlocked.Increment(ref accepted),
+                FlagWebhookOutcome.Rejected => Interlocked.Increment(ref malformed),
+                _ => 0,
+            };
         }, iter: 3000);
+
+        // The mutations must reach past the first checks, or the property says little.
+        Assert.True(accepted > 100, $"only {accepted} mutated samples were accepted");
+        Assert.True(malformed > 100, $"only {malformed} mutated samples were rejected as malformed");
     }
 
     private static void AssertNotAcceptedUnsigned(ReleaseGuardian.Infrastructure.Ingestion.Flags.FlagWebhookAdapter adapter, byte[] body, string forged)

@@ -51,7 +51,8 @@ public interface IEventStore
 }
 
 /// <summary>An event as recorded.</summary>
-/// <param name="Event">The normalised event.</param>
+/// <param name="Event">The normalised event. Events read back from storage carry no <see cref="FlagChange.RawPayload"/>;
+/// the payload is <see cref="RawPayload"/>.</param>
 /// <param name="RecordedAt">When it was first recorded.</param>
 /// <param name="RawPayload">The delivery as received, when one was kept.</param>
 public sealed record RecordedEvent(InboundEvent Event, DateTimeOffset RecordedAt, string? RawPayload);

@@ -1,4 +1,5 @@
 using ReleaseGuardian.Application.Storage;
+using ReleaseGuardian.Infrastructure.Storage;
 using ReleaseGuardian.Testing;
 
 namespace ReleaseGuardian.Infrastructure.Tests.Storage;
@@ -12,11 +13,13 @@ public sealed class TableGuardianStoreTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_put_creates_then_replaces_and_keeps_the_creation_time()
     {
-        var created = await _bed.Guardians.PutAsync("checkout", Definition, WriteCondition.None);
-        var first = await _bed.Guardians.GetAsync("checkout");
-        await Task.Delay(20);
-        var replaced = await _bed.Guardians.PutAsync("checkout", "{\"id\":\"checkout\",\"v\":2}", WriteCondition.None);
-        var second = await _bed.Guardians.GetAsync("checkout");
+        var clock = new ManualClock { Now = StorageTestBed.T0 };
+        var guardians = new TableGuardianStore(_bed.Tables, clock);
+        var created = await guardians.PutAsync("checkout", Definition, WriteCondition.None);
+        var first = await guardians.GetAsync("checkout");
+        clock.Now = StorageTestBed.T0.AddHours(1);
+        var replaced = await guardians.PutAsync("checkout", "{\"id\":\"checkout\",\"v\":2}", WriteCondition.None);
+        var second = await guardians.GetAsync("checkout");
 
         Assert.Equal(WriteOutcome.Created, created.Outcome);
         Assert.Equal(WriteOutcome.Updated, replaced.Outcome);
@@ -24,8 +27,8 @@ public sealed class TableGuardianStoreTests(AzuriteFixture azurite)
         Assert.Equal(replaced.ETag, second!.ETag);
         Assert.NotEqual(first.ETag, second.ETag);
         Assert.Equal("{\"id\":\"checkout\",\"v\":2}", second.DefinitionJson);
-        Assert.Equal(first.CreatedAt, second.CreatedAt);
-        Assert.True(second.UpdatedAt > first.UpdatedAt);
+        Assert.Equal((StorageTestBed.T0, StorageTestBed.T0), (first.CreatedAt, first.UpdatedAt));
+        Assert.Equal((StorageTestBed.T0, StorageTestBed.T0.AddHours(1)), (second.CreatedAt, second.UpdatedAt));
     }
 
     [Fact]
@@ -87,4 +90,12 @@ public sealed class TableGuardianStoreTests(AzuriteFixture azurite)
         Assert.Equal(large, all[0].DefinitionJson);
         Assert.Equal(Definition, all[2].DefinitionJson);
     }
+}
+
+/// <summary>A clock the test sets.</summary>
+internal sealed class ManualClock : TimeProvider
+{
+    public DateTimeOffset Now { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => Now;
 }

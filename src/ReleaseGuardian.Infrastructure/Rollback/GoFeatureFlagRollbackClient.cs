@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using ReleaseGuardian.Application.Rollback;
+
+namespace ReleaseGuardian.Infrastructure.Rollback;
+
+/// <summary>
+/// GO Feature Flag: edit the flag in its (local) flag file (<see cref="GoFeatureFlagFileEdit"/>: <c>disable</c>
+/// and, when a variant is given, <c>defaultRule.variation</c>), then ask the relay proxy to reload with
+/// <c>POST {BaseUrl}/admin/v1/retriever/refresh</c>. Config: <c>Providers:gofeatureflag:FlagFile</c> (or the
+/// binding's Settings <c>flagFile</c>), <c>Providers:gofeatureflag:BaseUrl</c> (the relay proxy; without it the
+/// proxy applies the file at its next poll) and <c>Providers:gofeatureflag:AdminKey</c> (Bearer; falls back to ApiToken).
+/// </summary>
+public sealed class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration configuration, ILogger<GoFeatureFlagRollbackClient> logger)
+    : RollbackClientBase(ProviderName, configuration, logger)
+{
+    /// <summary>The provider name.</summary>
+    public const string ProviderName = "gofeatureflag";
+
+    private protected override async Task<RollbackOutcome> RollBackCoreAsync(RollbackPlan plan, CancellationToken cancellationToken)
+    {
+        var path = FileOf(plan);
+        if (path is null)
+        {
+            return MissingReference(plan, "The GO Feature Flag flag file", $"flag.settings.flagFile or {Settings.KeyOf("FlagFile")}");
+        }
+
+        if (!File.Exists(path))
+        {
+            return new RollbackOutcome.Failed($"The GO Feature Flag flag file '{path}' does not exist.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
+        }
+
+        var document = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        string edited;
+        string problem;
+        var edit = GoFeatureFlagFileEdit.FormatOf(path, document) switch
+        {
+            GoFeatureFlagFileEdit.Format.Json => GoFeatureFlagFileEdit.TryApplyJson(document, plan.Flag.Key, plan.RestoreTo, out edited, out problem),
+            GoFeatureFlagFileEdit.Format.Yaml => GoFeatureFlagFileEdit.TryApplyYaml(document, plan.Flag.Key, plan.RestoreTo, out edited, out problem),
+            _ => Unsupported(out edited, out problem),
+        };
+        if (!edit)
+        {
+            return new RollbackOutcome.Failed($"The GO Feature Flag flag file '{path}' could not be edited: {problem}.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
+        }
+
+        await AtomicFile.WriteAllTextAsync(path, edited, cancellationToken).ConfigureAwait(false);
+        var changed = Changes(plan);
+
+        var baseUrl = Settings.BaseUrl(null);
+        if (baseUrl is null)
+        {
+            return new RollbackOutcome.Succeeded(
+                $"GO Feature Flag flag '{plan.Flag.Key}' in {path}: {changed}; no relay proxy configured ({Settings.KeyOf("BaseUrl")}), so it applies the file at its next poll.", 1);
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, RefreshUri(baseUrl));
+        if ((Settings.Get("AdminKey") ?? Settings.ApiToken) is { } adminKey)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
+        }
+
+        var attempts = new WriteAttempts();
+        using (request)
+        {
+            var refresh = await SendAsync(http, request, attempts, cancellationToken).ConfigureAwait(false);
+            return refresh.IsSuccess
+                ? new RollbackOutcome.Succeeded($"GO Feature Flag flag '{plan.Flag.Key}' in {path}: {changed}; relay proxy refreshed.", attempts.Count)
+                : new RollbackOutcome.Failed(
+                    Describe(refresh, attempts.Count, $"The flag file {path} was updated ({changed}) but the relay proxy refresh failed"),
+                    $"The file already holds the rollback. Make the relay proxy reload it: " +
+                    Curl("POST", RefreshUri(baseUrl), [("Authorization", "Bearer $GOFF_ADMIN_KEY")], null) +
+                    " (or wait for its next poll, or restart it).",
+                    attempts.Count);
+        }
+    }
+
+    private protected override string ManualSteps(RollbackPlan plan, bool turnOn)
+    {
+        var path = FileOf(plan) ?? "(the flag file the relay proxy reads)";
+        var edits = new List<string> { $"disable: {(plan.RestoreTo.Enabled ?? turnOn ? "false" : "true")}" };
+        if (plan.RestoreTo.Variant is { } variant)
+        {
+            edits.Add($"defaultRule: {{variation: {variant}}}");
+        }
+
+        var refresh = Settings.BaseUrl(null) is { } baseUrl
+            ? " Then run: " + Curl("POST", RefreshUri(baseUrl), [("Authorization", "Bearer $GOFF_ADMIN_KEY")], null)
+            : " The relay proxy applies it at its next poll.";
+        return $"Edit {path}: under '{plan.Flag.Key}' set {string.Join(" and ", edits)}.{refresh}";
+    }
+
+    private string? FileOf(RollbackPlan plan) => SettingOf(plan, "flagFile") ?? Settings.Get("FlagFile");
+
+    private static Uri RefreshUri(string baseUrl) => ProviderSettings.Combine(baseUrl, "admin/v1/retriever/refresh");
+
+    private static string Changes(RollbackPlan plan)
+    {
+        var parts = new List<string>();
+        if (plan.RestoreTo.Enabled is { } enabled)
+        {
+            parts.Add($"disable: {(!enabled ? "true" : "false")}");
+        }
+
+        if (plan.RestoreTo.Variant is { } variant)
+        {
+            parts.Add($"defaultRule.variation '{variant}'");
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    private static bool Unsupported(out string edited, out string problem)
+    {
+        edited = "";
+        problem = "only JSON and YAML flag files can be edited (not TOML)";
+        return false;
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using ReleaseGuardian.Application.Rollback;
+
+namespace ReleaseGuardian.Infrastructure.Rollback;
+
+/// <summary>
+/// Unleash: the admin API's environment on/off endpoints. Restores on/off only. Config:
+/// <c>Providers:unleash:BaseUrl</c> (required, e.g. https://unleash.example.com), <c>Providers:unleash:ApiToken</c>
+/// (an admin token, sent as-is in Authorization).
+/// </summary>
+public sealed class UnleashRollbackClient(HttpClient http, IConfiguration configuration, ILogger<UnleashRollbackClient> logger)
+    : RollbackClientBase(ProviderName, configuration, logger)
+{
+    /// <summary>The provider name.</summary>
+    public const string ProviderName = "unleash";
+
+    private protected override Task<RollbackOutcome> RollBackCoreAsync(RollbackPlan plan, CancellationToken cancellationToken)
+    {
+        if (plan.RestoreTo.Enabled is not { } enabled)
+        {
+            return Task.FromResult<RollbackOutcome>(new RollbackOutcome.NotSupported(
+                $"Unleash rollback restores on/off only; restoring variant '{plan.RestoreTo.Variant}' alone is not supported."));
+        }
+
+        var token = Settings.ApiToken;
+        if (token is null)
+        {
+            return Task.FromResult<RollbackOutcome>(MissingSetting(plan, Settings.KeyOf("ApiToken")));
+        }
+
+        if (Settings.BaseUrl(null) is null)
+        {
+            return Task.FromResult<RollbackOutcome>(MissingSetting(plan, Settings.KeyOf("BaseUrl"), "Unleash is self-hosted or per-instance, so there is no default"));
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, UriOf(plan, enabled));
+        request.Headers.TryAddWithoutValidation("Authorization", token);
+        var summary = $"Unleash feature '{plan.Flag.Key}' in project '{ProjectOf(plan, "default")}', environment '{EnvironmentOf(plan, "production")}' {OnOffWords(enabled)}" +
+                      (plan.RestoreTo.Variant is null ? "." : $"; variant '{plan.RestoreTo.Variant}' not restored (on/off only).");
+        return WriteOnceAsync(http, request, plan, enabled, summary, cancellationToken);
+    }
+
+    private protected override string ManualSteps(RollbackPlan plan, bool turnOn)
+    {
+        var steps = $"In Unleash open project '{ProjectOf(plan, "default")}', feature '{plan.Flag.Key}', and switch environment '{EnvironmentOf(plan, "production")}' {(turnOn ? "on" : "off")}.";
+        return Settings.BaseUrl(null) is null
+            ? steps
+            : steps + " Or run: " + Curl("POST", UriOf(plan, turnOn), [("Authorization", "$UNLEASH_ADMIN_TOKEN")], null);
+    }
+
+    private Uri UriOf(RollbackPlan plan, bool turnOn) => ProviderSettings.Combine(
+        Settings.BaseUrl(null)!,
+        $"api/admin/projects/{Uri.EscapeDataString(ProjectOf(plan, "default")!)}/features/{Uri.EscapeDataString(plan.Flag.Key)}" +
+        $"/environments/{Uri.EscapeDataString(EnvironmentOf(plan, "production")!)}/{(turnOn ? "on" : "off")}");
+}

@@ -1,0 +1,220 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Core;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using ReleaseGuardian.Application.Rollback;
+using ReleaseGuardian.Core.Flags;
+using ReleaseGuardian.Testing;
+using static ReleaseGuardian.Infrastructure.Tests.Rollback.RollbackTestHost;
+
+namespace ReleaseGuardian.Infrastructure.Tests.Rollback;
+
+public sealed class AzureAppConfigRollbackClientTests
+{
+    private const string Secret = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb25seQ==";
+    private const string FlagValue =
+        "{\"id\":\"new-checkout\",\"description\":\"New checkout\",\"enabled\":true,\"conditions\":{\"client_filters\":[{\"name\":\"Microsoft.Percentage\",\"parameters\":{\"Value\":50}}]}}";
+
+    /// <summary>A store holding one feature flag; a PUT with the current etag replaces it, otherwise 412.</summary>
+    private sealed class FakeStore
+    {
+        private readonly Lock _gate = new();
+        public string Value { get; set; } = FlagValue;
+        public int Version { get; set; } = 1;
+        public Action? BeforeNextPut { get; set; }
+
+        public string ETag => $"\"etag-{Version}\"";
+
+        public async Task Handle(RecordedRequest request, HttpContext context)
+        {
+            context.Response.ContentType = "application/vnd.microsoft.appconfig.kv+json; charset=utf-8";
+            if (request.Method == "GET")
+            {
+                string body;
+                lock (_gate)
+                {
+                    context.Response.Headers.ETag = ETag;
+                    body = new JsonObject
+                    {
+                        ["etag"] = $"etag-{Version}",
+                        ["key"] = ".appconfig.featureflag/new-checkout",
+                        ["label"] = "prod",
+                        ["content_type"] = "application/vnd.microsoft.appconfig.ff+json;charset=utf-8",
+                        ["value"] = Value,
+                        ["tags"] = new JsonObject { ["owner"] = "team-checkout" },
+                        ["locked"] = false,
+                    }.ToJsonString();
+                }
+
+                await context.Response.WriteAsync(body);
+                return;
+            }
+
+            var before = BeforeNextPut;
+            BeforeNextPut = null;
+            before?.Invoke();
+            lock (_gate)
+            {
+                if (request.Header("If-Match") != ETag)
+                {
+                    context.Response.StatusCode = 412;
+                    return;
+                }
+
+                Value = JsonDocument.Parse(request.Body).RootElement.GetProperty("value").GetString()!;
+                Version++;
+            }
+
+            await context.Response.WriteAsync("{}");
+        }
+    }
+
+    private static Dictionary<string, string?> HmacSettings(LoopbackServer server) => new()
+    {
+        ["Providers:azureappconfig:Endpoint"] = BaseUrl(server),
+        ["Providers:azureappconfig:Credential"] = "rg-cred-id",
+        ["Providers:azureappconfig:Secret"] = Secret,
+    };
+
+    private static RollbackPlan PlanFor(bool enabled) =>
+        Plan("azureappconfig", "new-checkout", new FlagState(enabled), refs: new Dictionary<string, string> { ["label"] = "prod" });
+
+    /// <summary>Recomputes the HMAC from the request as received, independently of the client's code.</summary>
+    private static void AssertSignedCorrectly(RecordedRequest request)
+    {
+        var hash = Convert.ToBase64String(SHA256.HashData(request.Body));
+        Assert.Equal(hash, request.Header("x-ms-content-sha256"));
+        var date = request.Header("x-ms-date")!;
+        Assert.True(DateTimeOffset.TryParse(date, out _), "x-ms-date is a date");
+        var stringToSign = $"{request.Method}\n{request.Path}{request.Query}\n{date};{request.Header("Host")};{hash}";
+        var expected = Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(Secret), Encoding.UTF8.GetBytes(stringToSign)));
+        Assert.Equal(
+            $"HMAC-SHA256 Credential=rg-cred-id&SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={expected}",
+            request.Header("Authorization"));
+    }
+
+    [Fact]
+    public async Task Turning_off_reads_the_flag_sets_enabled_and_writes_it_back_with_if_match_signed_with_hmac()
+    {
+        var store = new FakeStore();
+        await using var server = await LoopbackServer.StartAsync(store.Handle);
+        await using var services = Build(HmacSettings(server));
+
+        var outcome = await Client(services, "azureappconfig").RollBackAsync(PlanFor(false), default);
+
+        Assert.Equal(1, Assert.IsType<RollbackOutcome.Succeeded>(outcome).Attempts);
+        Assert.Equal(2, server.Requests.Count);
+        var (get, put) = (server.Requests[0], server.Requests[1]);
+        Assert.Equal("GET", get.Method);
+        Assert.Equal("/kv/.appconfig.featureflag%2Fnew-checkout", get.Path);
+        Assert.Equal("?label=prod&api-version=1.0", get.Query);
+        AssertSignedCorrectly(get);
+
+        Assert.Equal("PUT", put.Method);
+        Assert.Equal(get.Path + get.Query, put.Path + put.Query);
+        Assert.Equal("\"etag-1\"", put.Header("If-Match"));
+        Assert.StartsWith("application/vnd.microsoft.appconfig.kv+json", put.Header("Content-Type"));
+        AssertSignedCorrectly(put);
+        var body = Json(put);
+        Assert.Equal("application/vnd.microsoft.appconfig.ff+json;charset=utf-8", body.GetProperty("content_type").GetString());
+        Assert.Equal("team-checkout", body.GetProperty("tags").GetProperty("owner").GetString());
+
+        var expected = JsonNode.Parse(FlagValue)!;
+        expected["enabled"] = false;
+        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(store.Value)), store.Value);
+    }
+
+    [Fact]
+    public async Task A_precondition_failure_re_reads_and_keeps_the_other_writers_change()
+    {
+        var store = new FakeStore();
+        store.BeforeNextPut = () =>
+        {
+            // Another writer edits the description between our read and our write.
+            var other = JsonNode.Parse(store.Value)!;
+            other["description"] = "edited meanwhile";
+            store.Value = other.ToJsonString();
+            store.Version++;
+        };
+        await using var server = await LoopbackServer.StartAsync(store.Handle);
+        await using var services = Build(HmacSettings(server));
+
+        var outcome = await Client(services, "azureappconfig").RollBackAsync(PlanFor(false), default);
+
+        Assert.Equal(2, Assert.IsType<RollbackOutcome.Succeeded>(outcome).Attempts);
+        Assert.Equal(["GET", "PUT", "GET", "PUT"], server.Requests.Select(r => r.Method));
+        Assert.Equal("\"etag-1\"", server.Requests[1].Header("If-Match"));
+        Assert.Equal("\"etag-2\"", server.Requests[3].Header("If-Match"));
+        var final = JsonNode.Parse(store.Value)!;
+        Assert.False(final["enabled"]!.GetValue<bool>());
+        Assert.Equal("edited meanwhile", final["description"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Two_precondition_failures_give_up_with_manual_steps()
+    {
+        await using var server = await LoopbackServer.StartAsync(async (request, context) =>
+        {
+            context.Response.StatusCode = request.Method == "GET" ? 200 : 412;
+            context.Response.Headers.ETag = "\"e\"";
+            await context.Response.WriteAsync(request.Method == "GET" ? new JsonObject { ["value"] = FlagValue }.ToJsonString() : "");
+        });
+        await using var services = Build(HmacSettings(server));
+
+        var outcome = await Client(services, "azureappconfig").RollBackAsync(PlanFor(true), default);
+
+        var failed = Assert.IsType<RollbackOutcome.Failed>(outcome);
+        Assert.Contains("HTTP 412", failed.Reason);
+        Assert.Equal(2, failed.Attempts);
+        Assert.Contains("az appconfig feature enable", failed.ManualSteps);
+        Assert.Contains("--label prod", failed.ManualSteps);
+    }
+
+    [Fact]
+    public async Task A_missing_flag_fails_without_writing()
+    {
+        await using var server = await LoopbackServer.StartAsync(404, "{\"title\":\"Not found\"}");
+        await using var services = Build(HmacSettings(server));
+
+        var outcome = await Client(services, "azureappconfig").RollBackAsync(PlanFor(false), default);
+
+        var failed = Assert.IsType<RollbackOutcome.Failed>(outcome);
+        Assert.Contains("was not found", failed.Reason);
+        Assert.Equal("GET", Assert.Single(server.Requests).Method);
+    }
+
+    private sealed class StaticTokenCredential : TokenCredential
+    {
+        public List<string> Scopes { get; } = [];
+
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
+        {
+            Scopes.AddRange(requestContext.Scopes);
+            return new AccessToken("entra-access-token", DateTimeOffset.UtcNow.AddHours(1));
+        }
+
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+    }
+
+    [Fact]
+    public async Task Without_an_hmac_secret_an_entra_token_for_app_configuration_is_used()
+    {
+        var store = new FakeStore();
+        var credential = new StaticTokenCredential();
+        await using var server = await LoopbackServer.StartAsync(store.Handle);
+        await using var services = Build(
+            new Dictionary<string, string?> { ["Providers:azureappconfig:Endpoint"] = BaseUrl(server) },
+            s => s.AddSingleton<TokenCredential>(credential));
+
+        var outcome = await Client(services, "azureappconfig").RollBackAsync(PlanFor(false), default);
+
+        Assert.IsType<RollbackOutcome.Succeeded>(outcome);
+        Assert.Equal(["https://appconfig.azure.com/.default"], credential.Scopes);
+        Assert.All(server.Requests, r => Assert.Equal("Bearer entra-access-token", r.Header("Authorization")));
+        Assert.All(server.Requests, r => Assert.Null(r.Header("x-ms-content-sha256")));
+    }
+}

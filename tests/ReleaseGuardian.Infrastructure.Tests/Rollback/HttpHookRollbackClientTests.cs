@@ -1,0 +1,64 @@
+using ReleaseGuardian.Application.Rollback;
+using ReleaseGuardian.Core.Flags;
+using ReleaseGuardian.Infrastructure.Ingestion;
+using ReleaseGuardian.Testing;
+using static ReleaseGuardian.Infrastructure.Tests.Rollback.RollbackTestHost;
+
+namespace ReleaseGuardian.Infrastructure.Tests.Rollback;
+
+public sealed class HttpHookRollbackClientTests
+{
+    [Fact]
+    public async Task The_hook_receives_the_rollback_request_signed_over_the_exact_body()
+    {
+        await using var server = await LoopbackServer.StartAsync(202, "");
+        await using var services = Build(new Dictionary<string, string?>
+        {
+            ["Providers:http:ApiToken"] = "hook-token",
+            ["Providers:http:Secret"] = "hook-signing-secret",
+        });
+        var plan = Plan("http", "new-checkout", new FlagState(false, "legacy"), project: "shop", environment: "prod",
+            settings: new Dictionary<string, string> { ["url"] = BaseUrl(server) + "/flags/rollback" });
+
+        var outcome = await Client(services, "http").RollBackAsync(plan, default);
+
+        Assert.Equal(1, Assert.IsType<RollbackOutcome.Succeeded>(outcome).Attempts);
+        var request = Assert.Single(server.Requests);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("/flags/rollback", request.Path);
+        Assert.Equal("Bearer hook-token", request.Header("Authorization"));
+        Assert.StartsWith("application/json", request.Header("Content-Type"));
+        var signature = request.Header("X-Guardian-Signature");
+        Assert.StartsWith("sha256=", signature);
+        Assert.True(HmacSignature.MatchesHex("hook-signing-secret", request.Body, signature!["sha256=".Length..]));
+
+        var body = Json(request);
+        Assert.Equal("checkout", body.GetProperty("guardianId").GetString());
+        Assert.Equal("run-6", body.GetProperty("runId").GetString());
+        var flag = body.GetProperty("flag");
+        Assert.Equal(("http", "new-checkout", "shop", "prod"),
+            (flag.GetProperty("provider").GetString(), flag.GetProperty("key").GetString(), flag.GetProperty("project").GetString(), flag.GetProperty("environment").GetString()));
+        Assert.False(body.GetProperty("restoreTo").GetProperty("enabled").GetBoolean());
+        Assert.Equal("legacy", body.GetProperty("restoreTo").GetProperty("variant").GetString());
+        var change = body.GetProperty("changeUnderTest");
+        Assert.Equal("chg-1", change.GetProperty("changeId").GetString());
+        Assert.Equal("ada@example.org", change.GetProperty("actor").GetString());
+        Assert.Equal(new DateTimeOffset(2026, 11, 24, 9, 58, 0, TimeSpan.Zero), change.GetProperty("changedAt").GetDateTimeOffset());
+        Assert.Equal("No-Go: error rate 0.12 > 0.015", body.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Without_a_secret_or_token_the_hook_is_called_unsigned_at_the_configured_url()
+    {
+        await using var server = await LoopbackServer.StartAsync();
+        await using var services = Build(new Dictionary<string, string?> { ["Providers:http:Url"] = BaseUrl(server) + "/hook" });
+
+        var outcome = await Client(services, "http").RollBackAsync(Plan("http", "f", new FlagState(true)), default);
+
+        Assert.IsType<RollbackOutcome.Succeeded>(outcome);
+        var request = Assert.Single(server.Requests);
+        Assert.Equal("/hook", request.Path);
+        Assert.Null(request.Header("X-Guardian-Signature"));
+        Assert.Null(request.Header("Authorization"));
+    }
+}

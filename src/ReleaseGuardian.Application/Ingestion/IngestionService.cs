@@ -97,12 +97,13 @@ public sealed class IngestionService(
             return Reject(unauthorized);
         }
 
-        if (parser.Parse(request, clock.GetUtcNow()) is LoadTestParseOutcome.Rejected rejected)
+        var parsed = parser.Parse(request, clock.GetUtcNow());
+        if (parsed is LoadTestParseOutcome.Rejected rejected)
         {
             return Reject(rejected.Problem);
         }
 
-        var result = ((LoadTestParseOutcome.Accepted)parser.Parse(request, clock.GetUtcNow())).Result;
+        var result = ((LoadTestParseOutcome.Accepted)parsed).Result;
         var evt = new LoadTestFinishedEvent("/webhooks/loadtests/" + parser.Tool, result.TestId, result.End, result);
         return await IngestEventsAsync([evt], Encoding.UTF8.GetString(request.Body.Span), cancellationToken);
     }

@@ -16,7 +16,7 @@ public static class GuardianDefinitionJson
     /// training 5/30, weight 1, key false, statistic value, rollbackOn [nogo], no notify targets; adaptive
     /// thresholds get kw 1.5, kf 3, relFloor 0.05 and absFloor 0.005 for errors.rate (0 otherwise).
     /// </summary>
-    /// <returns>The definition, or every problem found (never throws for any input text).</returns>
+    /// <returns>The definition, or every problem found in document order (never throws for any input text).</returns>
     public static DefinitionParseResult Parse(string json)
     {
         var input = new JsonInput();
@@ -155,7 +155,11 @@ public static class GuardianDefinitionJson
     }
 
     private static DefinitionParseResult Invalid(JsonInput input, IReadOnlyList<DefinitionError> semantic) =>
-        DefinitionParseResult.Invalid([.. input.Errors.Select(e => new DefinitionError(e.Path, e.Message)), .. semantic]);
+        DefinitionParseResult.Invalid(
+        [
+            .. input.Errors.Select(e => new DefinitionError(e.Path, e.Message)).Concat(semantic)
+                .OrderBy(e => e.Path, DefinitionPathOrder.Instance),
+        ]);
 
     private static FlagBinding? ReadFlag(JsonInput input, JsonElement root)
     {

@@ -14,9 +14,9 @@ public static partial class GuardianDefinitionValidator
     /// <summary>The pattern a guardian id must match.</summary>
     public const string IdPattern = "^[a-z0-9][a-z0-9-]{0,62}$";
 
-    /// <summary>Every problem with the definition; empty when it is valid.</summary>
+    /// <summary>Every problem with the definition, in document order; empty when it is valid.</summary>
     public static IReadOnlyList<DefinitionError> Validate(GuardianDefinition definition) =>
-        Validate(definition, new HashSet<string>(StringComparer.Ordinal));
+        [.. Validate(definition, new HashSet<string>(StringComparer.Ordinal)).OrderBy(e => e.Path, DefinitionPathOrder.Instance)];
 
     /// <summary>True when the id matches <see cref="IdPattern"/>.</summary>
     public static bool IsValidId(string? id) => id is not null && IdRegex().IsMatch(id);

@@ -64,7 +64,7 @@ public sealed record ObjectiveResult(
 public sealed record BaselineEvidence(double Median, double Iqr, double Spread, SpreadBasis SpreadBasis, IReadOnlyList<string> RunIds);
 
 /// <summary>How far an adaptive objective's training has got: "training k/n".</summary>
-/// <param name="Runs">Eligible earlier runs with the signal (k).</param>
+/// <param name="Count">Eligible earlier runs with the signal (k).</param>
 /// <param name="Required">Runs needed (minRuns, n).</param>
 /// <param name="RunIds">Those runs, oldest first.</param>
-public sealed record TrainingProgress(int Runs, int Required, IReadOnlyList<string> RunIds);
+public sealed record TrainingProgress(int Count, int Required, IReadOnlyList<string> RunIds);

@@ -75,7 +75,7 @@ public static class VerdictJson
             if (o.Training is { } training)
             {
                 writer.WriteStartObject("training");
-                writer.WriteNumber("runs", training.Runs);
+                writer.WriteNumber("count", training.Count);
                 writer.WriteNumber("required", training.Required);
                 WriteIds(writer, training.RunIds);
                 writer.WriteEndObject();
@@ -185,7 +185,7 @@ public static class VerdictJson
 
         var path = JsonInput.Child(objectivePath, "training");
         return new TrainingProgress(
-            (int)Math.Clamp(input.Integer(element, "runs", path) ?? 0, 0, int.MaxValue),
+            (int)Math.Clamp(input.Integer(element, "count", path) ?? 0, 0, int.MaxValue),
             (int)Math.Clamp(input.Integer(element, "required", path) ?? 0, 0, int.MaxValue),
             ReadIds(input, element, path));
     }

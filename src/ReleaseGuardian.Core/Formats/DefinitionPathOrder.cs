@@ -13,11 +13,11 @@ internal sealed partial class DefinitionPathOrder : IComparer<string>
     private static readonly string[] FieldOrder =
     [
         "$", "id", "displayName", "service", "flag", "provider", "key", "project", "environment", "settings",
-        "metrics", "source", "url", "workspaceId", "table", "roleName", "timeoutSeconds", "queries",
+        "metrics", "source", "type", "url", "workspaceId", "table", "roleName", "timeoutSeconds", "queries",
         "training", "minRuns", "maxRuns",
         "objectives", "name", "signal", "direction", "thresholds", "mode", "warning", "failure", "kw", "kf", "relFloor", "absFloor",
         "weight", "minRequests", "statistic", "query",
-        "policy", "rollbackOn", "notify", "type",
+        "policy", "rollbackOn", "notify",
     ];
 
     public int Compare(string? x, string? y)

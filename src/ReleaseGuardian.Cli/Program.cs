@@ -1,1 +1,3 @@
-return 0;
+using ReleaseGuardian.Cli;
+
+return GuardianCli.Run(args, Console.Out, Console.Error);

@@ -8,7 +8,7 @@ public abstract record CloudEventsRead
     }
 
     /// <summary>Every event is valid and normalised.</summary>
-    /// <param name="Events">The events, in delivery order.</param>
+    /// <param name="Items">The events, in delivery order.</param>
     public sealed record Events(IReadOnlyList<InboundEvent> Items) : CloudEventsRead;
 
     /// <summary>An Event Grid subscription-validation request: answer 200 with this JSON.</summary>

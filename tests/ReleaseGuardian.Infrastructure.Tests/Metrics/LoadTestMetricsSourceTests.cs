@@ -89,3 +89,15 @@ public sealed class LoadTestMetricsSourceTests
         Assert.Equal(expected, signals);
     }
 }
+
+public sealed class MetricsCompositionTests
+{
+    [Fact]
+    public async Task AddMetricsSources_registers_all_three_sources_in_the_catalog()
+    {
+        await using var services = MetricsTestSupport.Services();
+        var catalog = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<MetricsSourceCatalog>(services);
+
+        Assert.Equal(["azuremonitor", "loadtest", "prometheus"], catalog.Kinds.Order(StringComparer.Ordinal));
+    }
+}

@@ -1,0 +1,45 @@
+using System.Globalization;
+using ReleaseGuardian.Core.Definitions;
+
+namespace ReleaseGuardian.Infrastructure.Metrics;
+
+/// <summary>
+/// Runs one query under <c>metrics.timeoutSeconds</c> (default 30). A query that outlives its deadline, or
+/// whose transport fails, becomes a failure with a reason; only the caller's own cancellation propagates.
+/// </summary>
+public static class QueryDeadline
+{
+    /// <summary>The default per-query timeout.</summary>
+    public static readonly TimeSpan Default = TimeSpan.FromSeconds(30);
+
+    /// <summary>The per-query timeout a guardian's metrics spec asks for.</summary>
+    public static TimeSpan Of(MetricsSourceSpec spec) =>
+        spec.TimeoutSeconds is double seconds && seconds > 0 && double.IsFinite(seconds) ? TimeSpan.FromSeconds(seconds) : Default;
+
+    /// <summary>"timed out after 2s".</summary>
+    public static string TimedOut(TimeSpan timeout) =>
+        $"timed out after {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s";
+
+    /// <summary>Runs <paramref name="query"/> with a token that fires after <paramref name="timeout"/> or when <paramref name="ct"/> does.</summary>
+    public static async Task<QueryResult> RunAsync(TimeSpan timeout, Func<CancellationToken, Task<QueryResult>> query, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await query(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return QueryResult.Fail(TimedOut(timeout));
+        }
+        catch (HttpRequestException ex)
+        {
+            return QueryResult.Fail($"request failed: {ex.Message}");
+        }
+        catch (IOException ex)
+        {
+            return QueryResult.Fail($"request failed: {ex.Message}");
+        }
+    }
+}

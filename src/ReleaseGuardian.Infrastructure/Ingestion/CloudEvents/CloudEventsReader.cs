@@ -33,13 +33,23 @@ public static class CloudEventsReader
     /// <summary>The header of a CloudEvents webhook validation request.</summary>
     public const string WebHookRequestOriginHeader = "WebHook-Request-Origin";
 
+    /// <summary>
+    /// True for an Event Grid subscription validation request. It carries no <c>X-Guardian-Signature</c> and stores
+    /// nothing, so hosts let it through to <see cref="Read"/> before checking the signature.
+    /// </summary>
+    public static bool IsEventGridValidation(WebhookRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return string.Equals(request.Header(EventGridEventTypeHeader)?.Trim(), "SubscriptionValidation", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>Reads an HTTP delivery; the mode follows the content type, then the presence of <c>ce-specversion</c>.</summary>
     public static CloudEventsReadResult Read(WebhookRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         try
         {
-            if (string.Equals(request.Header(EventGridEventTypeHeader)?.Trim(), "SubscriptionValidation", StringComparison.OrdinalIgnoreCase))
+            if (IsEventGridValidation(request))
             {
                 return EventGridValidation(request.Body);
             }

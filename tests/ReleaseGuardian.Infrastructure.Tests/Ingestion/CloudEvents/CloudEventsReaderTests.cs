@@ -279,6 +279,8 @@ public sealed class CloudEventsReaderTests
             EventPayload("eventgrid-validation.json"),
             headers: new Dictionary<string, string> { ["aeg-event-type"] = "SubscriptionValidation" }));
 
+        Assert.True(CloudEventsReader.IsEventGridValidation(Request(Array.Empty<byte>(), headers: new Dictionary<string, string> { ["Aeg-Event-Type"] = "SubscriptionValidation" })));
+        Assert.False(CloudEventsReader.IsEventGridValidation(Request(Array.Empty<byte>(), headers: new Dictionary<string, string> { ["aeg-event-type"] = "Notification" })));
         Assert.True(result.IsHandshake);
         Assert.False(result.IsAccepted);
         Assert.Empty(result.Events);

@@ -1,4 +1,15 @@
+using ReleaseGuardian.Server.Apis;
+using ReleaseGuardian.Server.Composition;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddGuardianServer();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapHealthApi();
+app.MapOrchestrationStatusApi();
 app.Run();
+
+/// <summary>The standalone host's entry point (public for the integration tests' WebApplicationFactory).</summary>
+public partial class Program;

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ReleaseGuardian.Application.Workflow;
+
+/// <summary>
+/// Source-generated JSON for workflow inputs, activity results (checkpoints) and outputs: no reflection on
+/// the replay path, and the same camelCase shape the status API shows.
+/// </summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(EvaluationRequest))]
+[JsonSerializable(typeof(SignalsResult))]
+[JsonSerializable(typeof(JudgeRunInput))]
+[JsonSerializable(typeof(JudgeRunResult))]
+[JsonSerializable(typeof(RollbackFlagInput))]
+[JsonSerializable(typeof(RollbackFlagResult))]
+[JsonSerializable(typeof(NotificationInput))]
+[JsonSerializable(typeof(NotificationResult))]
+[JsonSerializable(typeof(EvaluationOutcome))]
+[JsonSerializable(typeof(WorkflowProgress))]
+public sealed partial class WorkflowJsonContext : JsonSerializerContext;

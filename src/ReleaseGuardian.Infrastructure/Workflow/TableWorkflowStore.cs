@@ -1,0 +1,173 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using ReleaseGuardian.Application.Workflow;
+
+namespace ReleaseGuardian.Infrastructure.Workflow;
+
+/// <summary>
+/// Orchestration state of the standalone host in Table Storage. One partition per instance holds its status
+/// row and one checkpoint row per completed activity (<c>cp-0001</c>, ...), so a checkpoint and the status
+/// update that goes with it commit in one entity-group transaction. Work items are queue messages that carry
+/// only the instance id.
+/// </summary>
+public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusReader
+{
+    private const string StatusRow = "status";
+    private readonly TableClient _table;
+    private readonly QueueClient _queue;
+    private readonly Lazy<Task> _created;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Creates the store over the given table and work queue.</summary>
+    public TableWorkflowStore(TableClient table, QueueClient workQueue, TimeProvider clock)
+    {
+        _table = table;
+        _queue = workQueue;
+        _clock = clock;
+        _created = new Lazy<Task>(() => Task.WhenAll(_table.CreateIfNotExistsAsync(), _queue.CreateIfNotExistsAsync()));
+    }
+
+    /// <summary>The work queue the runner reads.</summary>
+    public QueueClient WorkQueue => _queue;
+
+    /// <inheritdoc />
+    public async Task<WorkflowStart> ScheduleAsync(EvaluationRequest request, CancellationToken cancellationToken)
+    {
+        await _created.Value;
+        var instanceId = WorkflowNames.InstanceId(request.GuardianId, request.RunId);
+        var now = _clock.GetUtcNow();
+        var status = new TableEntity(instanceId, StatusRow)
+        {
+            ["Name"] = WorkflowNames.ReleaseWorkflow,
+            ["RuntimeStatus"] = WorkflowRuntimeStatus.Pending,
+            ["Input"] = JsonSerializer.Serialize(request, WorkflowJsonContext.Default.EvaluationRequest),
+            ["CreatedTime"] = now,
+            ["LastUpdatedTime"] = now,
+        };
+        try
+        {
+            await _table.AddEntityAsync(status, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // The same guardian and run: a duplicate delivery. The instance that exists is the answer.
+            return new WorkflowStart(instanceId, Created: false);
+        }
+
+        try
+        {
+            await _queue.SendMessageAsync(instanceId, cancellationToken);
+        }
+        catch
+        {
+            // Without a work item the instance would sit Pending for ever; undo so the sender's retry starts it.
+            await _table.DeleteEntityAsync(instanceId, StatusRow, ETag.All, CancellationToken.None);
+            throw;
+        }
+
+        return new WorkflowStart(instanceId, Created: true);
+    }
+
+    /// <inheritdoc />
+    public async Task<WorkflowStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        await _created.Value;
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(instanceId, StatusRow, cancellationToken: cancellationToken);
+        return response.HasValue ? ToStatus(response.Value!) : null;
+    }
+
+    /// <summary>Everything the runner needs to replay an instance: its status row and its checkpoints in order.</summary>
+    public async Task<WorkflowHistory?> LoadHistoryAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        await _created.Value;
+        TableEntity? status = null;
+        var checkpoints = new List<string>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == instanceId, cancellationToken: cancellationToken))
+        {
+            if (entity.RowKey == StatusRow)
+            {
+                status = entity;
+            }
+            else
+            {
+                checkpoints.Add(entity.GetString("Result"));
+            }
+        }
+
+        // Checkpoint row keys are zero-padded sequence numbers, so the query returned them in call order.
+        return status is null ? null : new WorkflowHistory(ToStatus(status), checkpoints, status.ETag);
+    }
+
+    /// <summary>Records progress (the custom status) and marks the instance Running.</summary>
+    public async Task SetProgressAsync(string instanceId, WorkflowProgress progress, CancellationToken cancellationToken)
+    {
+        var update = new TableEntity(instanceId, StatusRow)
+        {
+            ["RuntimeStatus"] = WorkflowRuntimeStatus.Running,
+            ["CustomStatus"] = JsonSerializer.Serialize(progress, WorkflowJsonContext.Default.WorkflowProgress),
+            ["LastUpdatedTime"] = _clock.GetUtcNow(),
+        };
+        await _table.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    /// <summary>Stores an activity's result as checkpoint <paramref name="sequence"/>.</summary>
+    public async Task CheckpointAsync(string instanceId, int sequence, string activity, string resultJson, CancellationToken cancellationToken)
+    {
+        var checkpoint = new TableEntity(instanceId, CheckpointRow(sequence))
+        {
+            ["Activity"] = activity,
+            ["Result"] = resultJson,
+        };
+        try
+        {
+            await _table.AddEntityAsync(checkpoint, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Another delivery of the same instance got there first; its result stands and replay will use it.
+        }
+    }
+
+    /// <summary>Marks the instance finished with its output (or the error, when it failed).</summary>
+    public async Task CompleteAsync(string instanceId, string runtimeStatus, string outputJson, CancellationToken cancellationToken)
+    {
+        var update = new TableEntity(instanceId, StatusRow)
+        {
+            ["RuntimeStatus"] = runtimeStatus,
+            ["Output"] = outputJson,
+            ["LastUpdatedTime"] = _clock.GetUtcNow(),
+        };
+        await _table.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    private static string CheckpointRow(int sequence) => "cp-" + sequence.ToString("D4");
+
+    private static WorkflowStatus ToStatus(TableEntity entity) => new(
+        entity.GetString("Name") ?? WorkflowNames.ReleaseWorkflow,
+        entity.PartitionKey,
+        entity.GetString("RuntimeStatus") ?? WorkflowRuntimeStatus.Pending,
+        ParseJson(entity.GetString("Input")),
+        ParseJson(entity.GetString("CustomStatus")),
+        ParseJson(entity.GetString("Output")),
+        entity.GetDateTimeOffset("CreatedTime") ?? entity.Timestamp ?? DateTimeOffset.MinValue,
+        entity.GetDateTimeOffset("LastUpdatedTime") ?? entity.Timestamp ?? DateTimeOffset.MinValue);
+
+    private static JsonElement? ParseJson(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+}
+
+/// <summary>An instance's status and the results of the activities it has completed, in call order.</summary>
+/// <param name="Status">The status row.</param>
+/// <param name="Checkpoints">Activity results as JSON, index 0 = the first call.</param>
+/// <param name="ETag">The status row's ETag when read.</param>
+public sealed record WorkflowHistory(WorkflowStatus Status, IReadOnlyList<string> Checkpoints, ETag ETag);

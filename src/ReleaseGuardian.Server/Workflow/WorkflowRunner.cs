@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Options;
+using ReleaseGuardian.Application.Hosting;
+using ReleaseGuardian.Application.Workflow;
+using ReleaseGuardian.Infrastructure.Workflow;
+
+namespace ReleaseGuardian.Server.Workflow;
+
+/// <summary>Settings of the standalone workflow runner (configuration section <c>Workflow</c>).</summary>
+public sealed class WorkflowRunnerOptions
+{
+    /// <summary>How long a work item stays invisible while it runs; a crashed run reappears after it.</summary>
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Pause between polls of an empty queue.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>False stops the background loop (tests drive instances themselves).</summary>
+    public bool Enabled { get; set; } = true;
+}
+
+/// <summary>
+/// Executes release workflows from the work queue in the standalone host. Each instance is replayed from its
+/// checkpoints, so a redelivered work item (after a crash) never repeats a completed activity.
+/// </summary>
+internal sealed partial class WorkflowRunner(
+    TableWorkflowStore store,
+    IServiceScopeFactory scopes,
+    IOptions<WorkflowRunnerOptions> options,
+    ILogger<WorkflowRunner> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                QueueMessage[] messages = await store.WorkQueue.ReceiveMessagesAsync(
+                    maxMessages: 4, visibilityTimeout: options.Value.VisibilityTimeout, stoppingToken);
+                if (messages.Length == 0)
+                {
+                    await Task.Delay(options.Value.PollInterval, stoppingToken);
+                    continue;
+                }
+
+                await Task.WhenAll(messages.Select(m => HandleAsync(m, stoppingToken)));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogPollFailed(logger, e);
+                await Task.Delay(options.Value.PollInterval * 5, stoppingToken);
+            }
+        }
+    }
+
+    private async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        var instanceId = message.MessageText;
+        try
+        {
+            await RunInstanceAsync(instanceId, cancellationToken);
+            await store.WorkQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: the work item reappears after its visibility timeout and replays from checkpoints.
+        }
+        catch (Exception e)
+        {
+            LogInstanceFailed(logger, instanceId, message.DequeueCount, e);
+            if (message.DequeueCount >= QueueNames.MaxDequeueCount)
+            {
+                await store.CompleteAsync(instanceId, WorkflowRuntimeStatus.Failed,
+                    JsonSerializer.Serialize($"{e.GetType().Name}: {e.Message} (after {message.DequeueCount} attempts)"),
+                    CancellationToken.None);
+                await store.WorkQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>Runs (or resumes) one instance to the end. Returns the activities this execution actually ran.</summary>
+    public async Task<IReadOnlyList<string>> RunInstanceAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var history = await store.LoadHistoryAsync(instanceId, cancellationToken);
+        if (history is null || history.Status.IsFinished)
+        {
+            return [];
+        }
+
+        var request = history.Status.Input?.Deserialize(WorkflowJsonContext.Default.EvaluationRequest)
+            ?? throw new InvalidOperationException($"Instance {instanceId} has no input.");
+        await using var scope = scopes.CreateAsyncScope();
+        var activities = scope.ServiceProvider.GetRequiredService<IReleaseActivities>();
+        var context = new CheckpointedWorkflowContext(history, store, activities, cancellationToken);
+        var outcome = await ReleaseWorkflow.RunAsync(context, request);
+        await context.FlushAsync();
+        await store.CompleteAsync(instanceId, WorkflowRuntimeStatus.Completed,
+            JsonSerializer.Serialize(outcome, WorkflowJsonContext.Default.EvaluationOutcome), cancellationToken);
+        LogInstanceCompleted(logger, instanceId, outcome.Decision, context.Executed.Count, history.Checkpoints.Count);
+        return context.Executed;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling the workflow queue failed")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Workflow instance {InstanceId} failed on delivery {DequeueCount}")]
+    private static partial void LogInstanceFailed(ILogger logger, string instanceId, long dequeueCount, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workflow instance {InstanceId} completed: {Decision} ({Executed} activities run, {Replayed} replayed)")]
+    private static partial void LogInstanceCompleted(ILogger logger, string instanceId, string decision, int executed, int replayed);
+}

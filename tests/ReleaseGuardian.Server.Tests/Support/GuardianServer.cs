@@ -1,0 +1,60 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using ReleaseGuardian.Testing;
+
+namespace ReleaseGuardian.Server.Tests.Support;
+
+/// <summary>
+/// The standalone server, started for real on a free loopback port (Kestrel) against Azurite, with its own
+/// table/queue prefix so tests never see each other's data.
+/// </summary>
+public sealed class GuardianServer : WebApplicationFactory<Program>
+{
+    public const string ApiKey = "test-management-key";
+    private readonly string _storage;
+    private readonly Dictionary<string, string?> _settings;
+
+    private GuardianServer(string storage, Dictionary<string, string?> settings)
+    {
+        _storage = storage;
+        _settings = settings;
+        Prefix = AzuriteFixture.UniqueName("t");
+        UseKestrel(0);
+    }
+
+    /// <summary>The storage prefix of this server's tables and queues.</summary>
+    public string Prefix { get; }
+
+    /// <summary>Starts a server with the given extra settings (e.g. webhook secrets).</summary>
+    public static GuardianServer Start(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
+    {
+        var server = new GuardianServer(azurite.ConnectionString, new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()));
+        server.StartServer();
+        return server;
+    }
+
+    /// <summary>A client for the real server address, without the management key.</summary>
+    public HttpClient Anonymous() => CreateClient();
+
+    /// <summary>A client that sends the management key in x-functions-key.</summary>
+    public HttpClient Management()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("x-functions-key", ApiKey);
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("AzureWebJobsStorage", _storage);
+        builder.UseSetting("Storage:Prefix", Prefix);
+        builder.UseSetting("Guardian:ApiKey", ApiKey);
+        builder.UseSetting("Workflow:PollInterval", "00:00:00.050");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using ReleaseGuardian.Application.Ingestion;
+
+namespace ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
+
+/// <summary>
+/// The shared frame of every tool parser: parse the body once with <see cref="JsonDocument"/> (depth
+/// limited to 64), let the tool read its signals, then resolve guardian, purpose, window and test id
+/// (<see cref="ILoadTestResultParser"/> describes the precedence). Never throws on bad input.
+/// </summary>
+public abstract class LoadTestResultParser : ILoadTestResultParser
+{
+    private protected LoadTestResultParser()
+    {
+    }
+
+    /// <inheritdoc />
+    public abstract string Tool { get; }
+
+    /// <inheritdoc />
+    public LoadTestParseOutcome Parse(WebhookRequest request, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        try
+        {
+            using var document = JsonRead.Parse(request.Body, "body");
+            var reading = Read(document.RootElement);
+            return new LoadTestParseOutcome.Accepted(RunIdentity.Resolve(Tool, reading, request, now));
+        }
+        catch (IngestRejection rejection)
+        {
+            return new LoadTestParseOutcome.Rejected(rejection.Problem);
+        }
+    }
+
+    /// <summary>Reads the tool's document; throws <see cref="IngestRejection"/> naming the JSON path on bad input.</summary>
+    private protected abstract ToolReading Read(JsonElement root);
+}

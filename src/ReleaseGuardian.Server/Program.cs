@@ -8,6 +8,8 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapHealthApi();
+app.MapIngestionApi();
+app.MapGuardiansApi();
 app.MapOrchestrationStatusApi();
 app.Run();
 

@@ -3,7 +3,7 @@ namespace ReleaseGuardian.Application.Ingestion;
 /// <summary>
 /// Where each sender's webhook secret comes from: configuration <c>Webhooks:{name}:Secret</c> and
 /// <c>Webhooks:{name}:AllowUnsigned</c> in both hosts. Names are providers (launchdarkly, ...), load-test
-/// tools (k6, ...) and <c>cloudevents</c> for <c>POST /api/events</c>.
+/// tools (k6, ...) and <c>events</c> for <c>POST /api/events</c>.
 /// </summary>
 public interface IWebhookSecuritySettings
 {

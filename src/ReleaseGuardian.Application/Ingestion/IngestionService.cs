@@ -27,8 +27,8 @@ public sealed class IngestionService(
     IWorkflowScheduler workflows,
     TimeProvider clock)
 {
-    /// <summary>The configuration name of the CloudEvents endpoint's secret: <c>Webhooks:cloudevents:Secret</c>.</summary>
-    public const string CloudEventsSender = "cloudevents";
+    /// <summary>The configuration name of the CloudEvents endpoint's secret: <c>Webhooks:events:Secret</c>.</summary>
+    public const string CloudEventsSender = "events";
 
     private readonly Dictionary<string, IFlagWebhookAdapter> _flagAdapters =
         flagAdapters.ToDictionary(a => a.Provider, StringComparer.OrdinalIgnoreCase);

@@ -64,6 +64,13 @@ public sealed class GuardianEventQueue
         await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
     }
 
+    /// <summary>Makes a failed message visible again after <paramref name="delay"/>, for its next try.</summary>
+    public async Task DelayRetryAsync(GuardianQueueMessage message, TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken);
+    }
+
     /// <summary>
     /// Moves a message to the poison queue: first writes a JSON envelope
     /// <c>{"reason","dequeueCount","messageId","insertedOn","movedAt","message"}</c> holding the original text exactly as

@@ -1,5 +1,7 @@
-using Azure.Data.Tables;
-using Azure.Storage.Queues;
+using ReleaseGuardian.Application.Hosting;
+using ReleaseGuardian.Infrastructure.Composition;
+using ReleaseGuardian.Infrastructure.Storage;
+using ReleaseGuardian.Server.Ingestion;
 
 namespace ReleaseGuardian.Server.Composition;
 
@@ -8,21 +10,24 @@ internal static class ServerComposition
 {
     public static WebApplicationBuilder AddGuardianServer(this WebApplicationBuilder builder)
     {
-        var connection = builder.Configuration["AzureWebJobsStorage"];
-        if (string.IsNullOrWhiteSpace(connection))
+        // Storage:Prefix isolates tables and queues, so several servers (tests, demos) can share one account.
+        var prefix = builder.Configuration["Storage:Prefix"] ?? "";
+        var storage = new StorageOptions
         {
-            throw new InvalidOperationException(
-                "AzureWebJobsStorage is not set. Use UseDevelopmentStorage=true for Azurite, or a storage connection string.");
-        }
+            TablePrefix = prefix,
+            QueueName = QueueName(prefix, QueueNames.GuardianEvents),
+            PoisonQueueName = QueueName(prefix, QueueNames.GuardianEventsPoison),
+        };
 
-        var names = new StorageNames(builder.Configuration["Storage:Prefix"] ?? "");
-        builder.Services.AddSingleton(names);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(new TableServiceClient(connection));
-        builder.Services.AddSingleton(new QueueServiceClient(connection));
+        builder.Services.AddReleaseGuardian(builder.Configuration, storage);
         builder.Services.AddProblemDetails();
+        builder.Services.Configure<QueueListenerOptions>(builder.Configuration.GetSection("Queue"));
+        builder.Services.AddHostedService<QueueListener>();
         builder.AddGuardianTelemetry();
-        builder.AddGuardianWorkflows(names);
+        builder.AddGuardianWorkflows(storage, QueueName(prefix, WorkflowComposition.WorkQueueName));
         return builder;
     }
+
+    public static string QueueName(string prefix, string name) =>
+        prefix.Length == 0 ? name : prefix.ToLowerInvariant() + "-" + name;
 }

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using ReleaseGuardian.Application.Workflow;
+using ReleaseGuardian.Infrastructure.Storage;
 using ReleaseGuardian.Infrastructure.Workflow;
 using ReleaseGuardian.Server.Workflow;
 
@@ -12,12 +13,12 @@ internal static class WorkflowComposition
     public const string WorkQueueName = "guardian-workflows";
     public const string TableName = "Workflows";
 
-    public static WebApplicationBuilder AddGuardianWorkflows(this WebApplicationBuilder builder, StorageNames names)
+    public static WebApplicationBuilder AddGuardianWorkflows(this WebApplicationBuilder builder, StorageOptions storage, string workQueue)
     {
         builder.Services.Configure<WorkflowRunnerOptions>(builder.Configuration.GetSection("Workflow"));
         builder.Services.AddSingleton(sp => new TableWorkflowStore(
-            sp.GetRequiredService<TableServiceClient>().GetTableClient(names.Table(TableName)),
-            sp.GetRequiredService<QueueServiceClient>().GetQueueClient(names.Queue(WorkQueueName)),
+            sp.GetRequiredService<TableServiceClient>().GetTableClient(storage.TablePrefix + TableName),
+            sp.GetRequiredService<QueueServiceClient>().GetQueueClient(workQueue),
             sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IWorkflowScheduler>(sp => sp.GetRequiredService<TableWorkflowStore>());
         builder.Services.AddSingleton<IWorkflowStatusReader>(sp => sp.GetRequiredService<TableWorkflowStore>());
@@ -25,17 +26,4 @@ internal static class WorkflowComposition
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkflowRunner>());
         return builder;
     }
-}
-
-/// <summary>
-/// Table and queue names, with an optional prefix (<c>Storage:Prefix</c>) so several servers (tests) can
-/// share one storage account without seeing each other's data.
-/// </summary>
-public sealed record StorageNames(string Prefix)
-{
-    /// <summary>A table name: letters and digits only.</summary>
-    public string Table(string name) => new string(Prefix.Where(char.IsLetterOrDigit).ToArray()) + name;
-
-    /// <summary>A queue name: lowercase letters, digits and hyphens.</summary>
-    public string Queue(string name) => Prefix.Length == 0 ? name : (Prefix.ToLowerInvariant().Trim('-') + "-" + name);
 }

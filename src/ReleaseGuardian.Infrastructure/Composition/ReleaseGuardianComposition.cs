@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ReleaseGuardian.Application.Guardians;
+using ReleaseGuardian.Application.Ingestion;
+using ReleaseGuardian.Infrastructure.Ingestion;
+using ReleaseGuardian.Infrastructure.Ingestion.Flags;
+using ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
+using ReleaseGuardian.Infrastructure.Metrics;
+using ReleaseGuardian.Infrastructure.Notifications;
+using ReleaseGuardian.Infrastructure.Rollback;
+using ReleaseGuardian.Infrastructure.Storage;
+
+namespace ReleaseGuardian.Infrastructure.Composition;
+
+/// <summary>
+/// The whole application minus its host: storage, ingestion, metrics, rollback, notifications and the use
+/// cases. The standalone server and the Functions app both call <see cref="AddReleaseGuardian"/>, so the two
+/// hosts run the same composition.
+/// </summary>
+public static class ReleaseGuardianComposition
+{
+    /// <summary>Registers everything Release Guardian needs, with storage from <c>AzureWebJobsStorage</c>.</summary>
+    public static IServiceCollection AddReleaseGuardian(this IServiceCollection services, IConfiguration configuration, StorageOptions? storage = null)
+    {
+        var connection = configuration["AzureWebJobsStorage"];
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            throw new InvalidOperationException(
+                "AzureWebJobsStorage is not set. Use UseDevelopmentStorage=true for Azurite, or a storage connection string.");
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddTableStorage(connection, storage);
+        services.AddFlagWebhookAdapters();
+        services.AddLoadTestParsers();
+        services.AddMetricsSources(configuration);
+        services.AddFlagRollback(configuration);
+        services.AddNotificationSenders(configuration);
+
+        services.TryAddSingleton<IWebhookSecuritySettings>(new ConfigurationWebhookSecurity(configuration));
+        services.TryAddSingleton<ICloudEventsReader, CloudEventsReaderPort>();
+        services.TryAddSingleton<IDeliveryAuthenticator, GuardianSignatureAuthenticator>();
+        services.TryAddSingleton<GuardianService>();
+        services.TryAddSingleton<IngestionService>();
+        return services;
+    }
+}

@@ -3,6 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ReleaseGuardian.Application.Guardians;
 using ReleaseGuardian.Application.Ingestion;
+using ReleaseGuardian.Application.Rollback;
+using ReleaseGuardian.Application.Runs;
+using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Infrastructure.Ingestion;
 using ReleaseGuardian.Infrastructure.Ingestion.Flags;
 using ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
@@ -43,6 +46,11 @@ public static class ReleaseGuardianComposition
         services.TryAddSingleton<IDeliveryAuthenticator, GuardianSignatureAuthenticator>();
         services.TryAddSingleton<GuardianService>();
         services.TryAddSingleton<IngestionService>();
+        services.TryAddSingleton<RunService>();
+        services.TryAddSingleton<IRollbackLedger>(sp => new TableRollbackLedger(sp.GetRequiredService<StorageTables>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(new ReleaseLinks(configuration["Guardian:PublicBaseUrl"]?.TrimEnd('/')));
+        // Scoped: the rollback clients behind the catalog are typed HttpClients, created per scope.
+        services.TryAddScoped<IReleaseActivities, ReleaseActivities>();
         return services;
     }
 }

@@ -29,6 +29,9 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
         _created = new Lazy<Task>(() => Task.WhenAll(_table.CreateIfNotExistsAsync(), _queue.CreateIfNotExistsAsync()));
     }
 
+    /// <summary>Creates the table and the work queue if they do not exist (once per process).</summary>
+    public Task EnsureCreatedAsync() => _created.Value;
+
     /// <summary>The work queue the runner reads.</summary>
     public QueueClient WorkQueue => _queue;
 

@@ -41,7 +41,7 @@ public sealed class GuardianClient : IDisposable
     public Task<ServerAnswer> GetStatusAsync(string instanceId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
-        return SendAsync(Management(HttpMethod.Get, Route(HttpRoutes.OrchestrationStatus, ("id", instanceId))), cancellationToken);
+        return SendAsync(WithKey(HttpMethod.Get, Route(HttpRoutes.OrchestrationStatus, ("id", instanceId))), cancellationToken);
     }
 
     /// <summary><c>GET /api/guardians/{id}/runs</c>, newest first.</summary>
@@ -60,13 +60,14 @@ public sealed class GuardianClient : IDisposable
         }
 
         var path = Route(HttpRoutes.Runs, ("id", guardianId)) + (query.Count == 0 ? "" : "?" + string.Join('&', query));
-        return SendAsync(Management(HttpMethod.Get, path), cancellationToken);
+        return SendAsync(WithKey(HttpMethod.Get, path), cancellationToken);
     }
 
     /// <summary>
-    /// Posts a delivery to an inbound door (<c>api/events</c>, <c>api/webhooks/...</c>) exactly as given. These
-    /// routes authenticate the sender's signature, not the management key, so the key is not sent: the server
-    /// would otherwise echo it into the <c>statusQueryGetUri</c> it answers with.
+    /// Posts a delivery to an inbound door (<c>api/events</c>, <c>api/webhooks/...</c>) exactly as given. The
+    /// standalone server checks only the sender's signature there; a Functions app may also demand a function
+    /// key, so the key is sent when there is one. The server then echoes it as <c>code=</c> in the
+    /// <c>statusQueryGetUri</c> it answers with, which is why printed links go through <see cref="ServerOutput.Redacted"/>.
     /// </summary>
     /// <param name="pathAndQuery">The route relative to the server, e.g. <c>api/events</c>.</param>
     /// <param name="body">The raw body (signatures are computed over exactly these bytes).</param>
@@ -78,7 +79,8 @@ public sealed class GuardianClient : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(pathAndQuery);
         ArgumentNullException.ThrowIfNull(headers);
-        var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new ReadOnlyMemoryContent(body) };
+        var request = WithKey(HttpMethod.Post, pathAndQuery);
+        request.Content = new ReadOnlyMemoryContent(body);
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         foreach (var (name, value) in headers)
         {
@@ -102,7 +104,7 @@ public sealed class GuardianClient : IDisposable
         return template;
     }
 
-    private HttpRequestMessage Management(HttpMethod method, string pathAndQuery)
+    private HttpRequestMessage WithKey(HttpMethod method, string pathAndQuery)
     {
         var request = new HttpRequestMessage(method, pathAndQuery);
         if (_apiKey is not null)

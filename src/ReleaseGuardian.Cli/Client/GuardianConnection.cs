@@ -78,15 +78,12 @@ public sealed class ConnectionOptions
         Description = $"The management API key, sent as x-functions-key. Default: ${GuardianConnection.ApiKeyVariable}",
     };
 
-    /// <summary>Adds <c>--server</c> and, for management commands, <c>--api-key</c> to <paramref name="command"/>.</summary>
-    public void AddTo(Command command, bool withApiKey = true)
+    /// <summary>Adds both options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
         command.Options.Add(Server);
-        if (withApiKey)
-        {
-            command.Options.Add(ApiKey);
-        }
+        command.Options.Add(ApiKey);
     }
 
     /// <summary>Resolves the connection from the parsed options and the process environment.</summary>

@@ -235,15 +235,50 @@ internal static class Json
             ? time
             : null;
 
-    /// <summary>The element as indented JSON, written without reflection.</summary>
+    /// <summary>
+    /// The element as indented JSON, written without reflection, with every string value passed through
+    /// <see cref="ServerOutput.Redacted"/> so a key echoed in a link is never printed.
+    /// </summary>
     public static string Indented(JsonElement json)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            json.WriteTo(writer);
+            WriteRedacted(writer, json);
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static void WriteRedacted(Utf8JsonWriter writer, JsonElement json)
+    {
+        switch (json.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (var property in json.EnumerateObject())
+                {
+                    writer.WritePropertyName(property.Name);
+                    WriteRedacted(writer, property.Value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in json.EnumerateArray())
+                {
+                    WriteRedacted(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case JsonValueKind.String:
+                writer.WriteStringValue(ServerOutput.Redacted(json.GetString()!));
+                break;
+            default:
+                json.WriteTo(writer);
+                break;
+        }
     }
 }

@@ -74,8 +74,9 @@ public static class SendCommand
             outputOption,
         };
 
-        // Deliveries are authenticated by their signature; the management key is neither needed nor sent.
-        connection.AddTo(command, withApiKey: false);
+        // The standalone server authenticates deliveries by their signature alone; a Functions app may also put a
+        // function key on its inbound doors, so a key, when given, is sent the same way as for the other commands.
+        connection.AddTo(command);
         command.SetAction(parseResult =>
         {
             var target = DeliveryTarget.Parse(parseResult.GetValue(toOption) ?? "events");
@@ -173,7 +174,7 @@ public static class SendCommand
 
         if (outputFormat == "json")
         {
-            output.WriteLine(answer.Json is { } json ? Json.Indented(json) : answer.Body);
+            output.WriteLine(answer.Json is { } json ? Json.Indented(json) : ServerOutput.Redacted(answer.Body));
             return Sent;
         }
 
@@ -211,7 +212,7 @@ public static class SendCommand
         }
         else if (!string.IsNullOrWhiteSpace(answer.Body))
         {
-            console.WriteLine(answer.Json is { } json ? Json.Indented(json) : answer.Body);
+            console.WriteLine(answer.Json is { } json ? Json.Indented(json) : ServerOutput.Redacted(answer.Body));
         }
 
         return Sent;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ReleaseGuardian.Cli.Tests.Support;
 using ReleaseGuardian.Infrastructure.Ingestion;
+using ReleaseGuardian.Server.Tests.Support;
 using ReleaseGuardian.Testing;
 
 namespace ReleaseGuardian.Cli.Tests.Commands;
@@ -25,6 +26,24 @@ public sealed class SendCommandTests(AzuriteFixture azurite)
         var status = await server.StatusAsync("checkout:lt-run-6");
         Assert.Equal("checkout:lt-run-6", status?.GetProperty("instanceId").GetString());
         AssertNoSecretPrinted(result, CliServer.EventsSecret, file);
+    }
+
+    [Fact]
+    public async Task An_API_key_sent_along_is_masked_where_the_server_echoes_it_in_the_status_link()
+    {
+        using var server = await CliServer.StartAsync(azurite);
+        var file = server.LoadTestFinishedEvent("run-6", p95: 512.3);
+
+        var table = server.Send(file, "--secret", CliServer.EventsSecret, "--api-key", GuardianServer.ApiKey);
+        var json = server.Send(file, "--secret", CliServer.EventsSecret, "--api-key", GuardianServer.ApiKey, "--output", "json");
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("instances/checkout%3Alt-run-6?code=***", table.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(GuardianServer.ApiKey, table.All, StringComparison.Ordinal);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using var answer = JsonDocument.Parse(json.Out);
+        Assert.EndsWith("?code=***", answer.RootElement.GetProperty("events")[0].GetProperty("statusQueryGetUri").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(GuardianServer.ApiKey, json.All, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,16 +24,10 @@ namespace ReleaseGuardian.Infrastructure.Composition;
 /// </summary>
 public static class ReleaseGuardianComposition
 {
-    /// <summary>Registers everything Release Guardian needs, with storage from <c>AzureWebJobsStorage</c>.</summary>
+    /// <summary>Registers everything Release Guardian needs, with storage from <c>AzureWebJobsStorage</c> (a connection string or identity-based settings).</summary>
     public static IServiceCollection AddReleaseGuardian(this IServiceCollection services, IConfiguration configuration, StorageOptions? storage = null)
     {
-        var connection = configuration["AzureWebJobsStorage"];
-        if (string.IsNullOrWhiteSpace(connection))
-        {
-            throw new InvalidOperationException(
-                "AzureWebJobsStorage is not set. Use UseDevelopmentStorage=true for Azurite, or a storage connection string.");
-        }
-
+        var connection = StorageConnection.FromConfiguration(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddTableStorage(connection, storage);
         services.AddFlagWebhookAdapters();

@@ -33,7 +33,7 @@ internal static class GuardiansApi
             return Problems.Of(400, "id", $"'{id}' must match {GuardianDefinitionValidator.IdPattern}");
         }
 
-        if (http.Request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (http.Request.ContentType is { } type && !IsJson(type))
         {
             return Problems.Of(415, "Content-Type", $"'{type}' is not application/json");
         }
@@ -60,6 +60,11 @@ internal static class GuardiansApi
                 return Results.StatusCode(500);
         }
     }
+
+    // The media type itself, not a prefix: application/json-patch+json is a patch, not a definition to store.
+    private static bool IsJson(string contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+        && parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, GuardianService guardians, CancellationToken ct)
     {

@@ -14,7 +14,12 @@ public sealed class GuardianManagementTests(AzuriteFixture azurite) : IDisposabl
 {
     private readonly GuardianServer _server = IngestionServer.Start(azurite);
 
-    private static StringContent Json(string json, string mediaType = "application/json") => new(json, Encoding.UTF8, mediaType);
+    private static StringContent Json(string json, string mediaType = "application/json")
+    {
+        var content = new StringContent(json, Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(mediaType);
+        return content;
+    }
 
     private static string Valid(string id) => GuardianApiClient.Definition(id, GuardianApiClient.Flag("launchdarkly", "new-checkout", "default", "production"));
 
@@ -227,6 +232,29 @@ public sealed class GuardianManagementTests(AzuriteFixture azurite) : IDisposabl
 
         answer.AssertProblem(HttpStatusCode.UnsupportedMediaType, "Content-Type");
         Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(client, "/api/guardians/checkout")).Status);
+    }
+
+    [Theory]
+    [InlineData("application/json-patch+json")]
+    [InlineData("application/jsonl")]
+    public async Task A_JSON_flavoured_media_type_that_is_not_a_definition_is_rejected_with_415(string mediaType)
+    {
+        using var client = _server.Management();
+
+        var answer = await PutAsync(client, "checkout", Valid("checkout"), mediaType: mediaType);
+
+        answer.AssertProblem(HttpStatusCode.UnsupportedMediaType, "Content-Type");
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(client, "/api/guardians/checkout")).Status);
+    }
+
+    [Fact]
+    public async Task A_definition_sent_as_application_json_with_a_charset_is_accepted()
+    {
+        using var client = _server.Management();
+
+        var answer = await PutAsync(client, "checkout", Valid("checkout"), mediaType: "application/json; charset=utf-8");
+
+        Assert.True(answer.Status == HttpStatusCode.Created, answer.Body);
     }
 
     [Fact]

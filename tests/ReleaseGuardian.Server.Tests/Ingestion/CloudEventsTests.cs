@@ -227,6 +227,21 @@ public sealed class CloudEventsTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task With_AllowUnsigned_and_no_secret_an_unsigned_event_is_recorded()
+    {
+        _server = IngestionServer.Start(azurite, ("Webhooks:events:AllowUnsigned", "true"));
+        using var management = _server.Management();
+        await management.PutGuardianAsync(GuardianId, GuardianApiClient.Flag("flagd", "new-checkout"));
+        var body = Encoding.UTF8.GetBytes(Event("flag", "flag-unsigned-allowed").ToJsonString());
+        using var client = _server.Anonymous();
+
+        var answer = await client.PostAsync("/api/events", body, Structured);
+
+        answer.AssertAccepted(1);
+        Assert.Equal("flag-unsigned-allowed", Assert.Single(await TimelineAsync()).Id);
+    }
+
+    [Fact]
     public async Task A_replayed_event_gets_the_same_answer_and_is_stored_once()
     {
         var server = await StartAsync();

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ReleaseGuardian.Application.Ingestion;
+using ReleaseGuardian.Infrastructure.Ingestion;
 using ReleaseGuardian.Server.Tests.Support;
 using ReleaseGuardian.Testing;
 using static ReleaseGuardian.Infrastructure.Tests.Ingestion.Flags.FlagDeliveries;
@@ -212,6 +213,41 @@ public sealed class FlagWebhookTests(AzuriteFixture azurite) : IDisposable
 
         answer.AssertProblem(HttpStatusCode.RequestEntityTooLarge, "body");
         Assert.Empty(await TimelineAsync());
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_1_MiB_without_a_length_is_rejected_with_413_and_nothing_is_stored()
+    {
+        var server = await StartAsync("launchdarkly", SecretOf("launchdarkly"));
+        var sample = Encoding.UTF8.GetString(Sample("launchdarkly")).TrimEnd();
+        var padded = Encoding.UTF8.GetBytes(sample[..^1] + ",\"padding\":\"" + new string('x', 1024 * 1024) + "\"}");
+        using var factoryClient = server.Anonymous();
+        // A plain client: the factory's handlers buffer request bodies (for redirects) and would add a Content-Length.
+        using var client = new HttpClient { BaseAddress = factoryClient.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, Route("launchdarkly"))
+        {
+            // A stream of unknown length goes out chunked, so the server cannot refuse it on Content-Length alone.
+            Content = new UnknownLengthContent(padded),
+        };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add("X-LD-Signature", HmacSignature.ComputeHex(Secret, padded));
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Null(request.Content.Headers.ContentLength);
+        (await Answer.ReadAsync(response)).AssertProblem(HttpStatusCode.RequestEntityTooLarge, "body");
+        Assert.Empty(await TimelineAsync());
+    }
+
+    private sealed class UnknownLengthContent(byte[] bytes) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
     }
 
     [Fact]

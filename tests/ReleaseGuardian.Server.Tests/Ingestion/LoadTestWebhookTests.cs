@@ -115,6 +115,34 @@ public sealed class LoadTestWebhookTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task A_result_naming_service_and_flag_instead_of_a_guardian_lands_on_the_guardian_protecting_them()
+    {
+        _server = IngestionServer.Start(azurite, ("Webhooks:artillery:Secret", Secret));
+        using var management = _server.Management();
+        await management.PutGuardianAsync(GuardianId, GuardianApiClient.Flag("launchdarkly", "new-checkout", "default", "production"));
+        using var client = _server.Anonymous();
+
+        var answer = await client.PostAsync("/api/webhooks/loadtests/artillery?service=checkout&flag=new-checkout", SignedRequest(LoadTestPayload("artillery-report.json")));
+
+        var accepted = Assert.Single(answer.AssertAccepted(1));
+        Assert.Equal(GuardianId, accepted.GetProperty("guardian").GetString());
+        Assert.StartsWith(GuardianId + ":lt-", accepted.GetProperty("instanceId").GetString(), StringComparison.Ordinal);
+        Assert.Equal("loadTest", Assert.Single(await TimelineAsync()).Kind);
+    }
+
+    [Fact]
+    public async Task A_result_naming_a_service_no_guardian_protects_is_answered_404_naming_guardian()
+    {
+        var server = await StartAsync("artillery");
+        using var client = server.Anonymous();
+
+        var answer = await client.PostAsync("/api/webhooks/loadtests/artillery?service=payments&flag=new-checkout", SignedRequest(LoadTestPayload("artillery-report.json")));
+
+        answer.AssertProblem(HttpStatusCode.NotFound, "guardian");
+        Assert.Empty(await TimelineAsync());
+    }
+
+    [Fact]
     public async Task A_result_for_an_unknown_guardian_is_answered_404_naming_guardian_and_nothing_is_stored()
     {
         var server = await StartAsync("artillery");

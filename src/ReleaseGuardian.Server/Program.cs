@@ -10,6 +10,8 @@ app.UseStatusCodePages();
 app.MapHealthApi();
 app.MapIngestionApi();
 app.MapGuardiansApi();
+app.MapRunsApi();
+app.MapNotificationsApi();
 app.MapOrchestrationStatusApi();
 app.Run();
 

@@ -21,4 +21,5 @@ namespace ReleaseGuardian.Application.Workflow;
 [JsonSerializable(typeof(NotificationResult))]
 [JsonSerializable(typeof(EvaluationOutcome))]
 [JsonSerializable(typeof(WorkflowProgress))]
+[JsonSerializable(typeof(ChangeUnderTestRecord))]
 public sealed partial class WorkflowJsonContext : JsonSerializerContext;

@@ -3,6 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ReleaseGuardian.Application.Guardians;
 using ReleaseGuardian.Application.Ingestion;
+using ReleaseGuardian.Application.Rollback;
+using ReleaseGuardian.Application.Runs;
+using ReleaseGuardian.Application.Workflow;
+using ReleaseGuardian.Infrastructure.HttpApi;
 using ReleaseGuardian.Infrastructure.Ingestion;
 using ReleaseGuardian.Infrastructure.Ingestion.Flags;
 using ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
@@ -43,6 +47,18 @@ public static class ReleaseGuardianComposition
         services.TryAddSingleton<IDeliveryAuthenticator, GuardianSignatureAuthenticator>();
         services.TryAddSingleton<GuardianService>();
         services.TryAddSingleton<IngestionService>();
+        services.TryAddSingleton<RunService>();
+        services.TryAddSingleton<IRollbackLedger>(sp => new TableRollbackLedger(sp.GetRequiredService<StorageTables>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(new ReleaseLinks(configuration["Guardian:PublicBaseUrl"]?.TrimEnd('/')));
+        // Scoped: the rollback clients behind the catalog are typed HttpClients, created per scope.
+        services.TryAddScoped<IReleaseActivities, ReleaseActivities>();
+
+        // The HTTP contract both hosts answer with. Scoped, so a host may register the use cases per invocation.
+        services.TryAddSingleton<ManagementKey>();
+        services.TryAddScoped<IngestionEndpoints>();
+        services.TryAddScoped<GuardianEndpoints>();
+        services.TryAddScoped<RunEndpoints>();
+        services.TryAddScoped<NotificationEndpoints>();
         return services;
     }
 }

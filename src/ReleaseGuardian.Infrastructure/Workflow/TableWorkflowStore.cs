@@ -17,7 +17,8 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
     private const string StatusRow = "status";
     private readonly TableClient _table;
     private readonly QueueClient _queue;
-    private readonly Lazy<Task> _created;
+    private readonly object _createLock = new();
+    private Task? _created;
     private readonly TimeProvider _clock;
 
     /// <summary>Creates the store over the given table and work queue.</summary>
@@ -26,7 +27,21 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
         _table = table;
         _queue = workQueue;
         _clock = clock;
-        _created = new Lazy<Task>(() => Task.WhenAll(_table.CreateIfNotExistsAsync(), _queue.CreateIfNotExistsAsync()));
+    }
+
+    /// <summary>Creates the table and the work queue if they do not exist (once per process).</summary>
+    public Task EnsureCreatedAsync()
+    {
+        lock (_createLock)
+        {
+            // A failed attempt (storage down at start-up) is forgotten, so the next call tries again.
+            if (_created is null || _created.IsFaulted || _created.IsCanceled)
+            {
+                _created = Task.WhenAll(_table.CreateIfNotExistsAsync(), _queue.CreateIfNotExistsAsync());
+            }
+
+            return _created;
+        }
     }
 
     /// <summary>The work queue the runner reads.</summary>
@@ -35,7 +50,7 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
     /// <inheritdoc />
     public async Task<WorkflowStart> ScheduleAsync(EvaluationRequest request, CancellationToken cancellationToken)
     {
-        await _created.Value;
+        await EnsureCreatedAsync();
         var instanceId = WorkflowNames.InstanceId(request.GuardianId, request.RunId);
         var now = _clock.GetUtcNow();
         var status = new TableEntity(instanceId, StatusRow)
@@ -73,7 +88,7 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
     /// <inheritdoc />
     public async Task<WorkflowStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken)
     {
-        await _created.Value;
+        await EnsureCreatedAsync();
         var response = await _table.GetEntityIfExistsAsync<TableEntity>(instanceId, StatusRow, cancellationToken: cancellationToken);
         return response.HasValue ? ToStatus(response.Value!) : null;
     }
@@ -81,7 +96,7 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
     /// <summary>Everything the runner needs to replay an instance: its status row and its checkpoints in order.</summary>
     public async Task<WorkflowHistory?> LoadHistoryAsync(string instanceId, CancellationToken cancellationToken)
     {
-        await _created.Value;
+        await EnsureCreatedAsync();
         TableEntity? status = null;
         var checkpoints = new List<string>();
         await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == instanceId, cancellationToken: cancellationToken))

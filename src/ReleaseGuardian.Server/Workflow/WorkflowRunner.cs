@@ -42,6 +42,7 @@ internal sealed partial class WorkflowRunner(
         {
             try
             {
+                await store.EnsureCreatedAsync();
                 QueueMessage[] messages = await store.WorkQueue.ReceiveMessagesAsync(
                     maxMessages: 4, visibilityTimeout: options.Value.VisibilityTimeout, stoppingToken);
                 if (messages.Length == 0)

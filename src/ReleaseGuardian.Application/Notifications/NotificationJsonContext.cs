@@ -1,9 +1,9 @@
+using ReleaseGuardian.Application.Notifications;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ReleaseGuardian.Application.Notifications;
 using ReleaseGuardian.Core.Definitions;
 
-namespace ReleaseGuardian.Infrastructure.Notifications;
+namespace ReleaseGuardian.Application.Notifications;
 
 /// <summary>
 /// The notification message as JSON: camelCase, nulls left out, enums in the lowercase vocabulary of the

@@ -1,0 +1,20 @@
+namespace ReleaseGuardian.Application.Rollback;
+
+/// <summary>Whether a run may roll a change back.</summary>
+/// <param name="Granted">True when this run holds the claim (first claim, or a replay of the same run).</param>
+/// <param name="ClaimedByRunId">The run that holds the claim.</param>
+/// <param name="Result">The recorded result when the holder has finished, else null.</param>
+public sealed record RollbackClaim(bool Granted, string ClaimedByRunId, string? Result);
+
+/// <summary>
+/// One entry per flag change that anyone tried to roll back, so a change is never rolled back twice: not by
+/// a duplicate event, not by a second guardian on the same flag, not by a replayed activity.
+/// </summary>
+public interface IRollbackLedger
+{
+    /// <summary>Claims the rollback of <paramref name="changeKey"/> for <paramref name="runId"/>; atomic.</summary>
+    Task<RollbackClaim> ClaimAsync(string changeKey, string guardianId, string runId, CancellationToken cancellationToken);
+
+    /// <summary>Records how the claimed rollback ended.</summary>
+    Task CompleteAsync(string changeKey, string result, string summary, CancellationToken cancellationToken);
+}

@@ -1,0 +1,321 @@
+using System.Text.Json;
+using ReleaseGuardian.Application.Guardians;
+using ReleaseGuardian.Application.Metrics;
+using ReleaseGuardian.Application.Notifications;
+using ReleaseGuardian.Application.Rollback;
+using ReleaseGuardian.Application.Storage;
+using ReleaseGuardian.Application.Telemetry;
+using ReleaseGuardian.Core.Definitions;
+using ReleaseGuardian.Core.Judgement;
+using ReleaseGuardian.Core.LoadTests;
+
+namespace ReleaseGuardian.Application.Workflow;
+
+/// <summary>
+/// The activities of the release workflow. Each is safe to run again after a crash: the run is saved only if
+/// it does not exist yet, a change is rolled back only by the run that claimed it in the rollback ledger, and a
+/// notification is recorded once per run.
+/// </summary>
+public sealed class ReleaseActivities(
+    GuardianService guardians,
+    MetricsSourceCatalog metrics,
+    IRunStore runs,
+    IEventStore events,
+    ITimelineStore timeline,
+    IFlagRollbackClientCatalog rollbackClients,
+    IRollbackLedger ledger,
+    INotificationStore notifications,
+    NotificationDispatcher dispatcher,
+    ReleaseLinks links,
+    TimeProvider clock) : IReleaseActivities
+{
+    /// <inheritdoc />
+    public async Task<SignalsResult> QuerySignalsAsync(EvaluationRequest request, CancellationToken cancellationToken)
+    {
+        using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.QuerySignals);
+        var guardian = await RequireGuardianAsync(request.GuardianId, cancellationToken);
+        var measurement = await metrics.MeasureAsync(
+            MetricsRequest.For(guardian, request.Start, request.End, request.LoadTestSignals), cancellationToken);
+        return new SignalsResult(measurement.Values, measurement.Failures, measurement.Queries);
+    }
+
+    /// <inheritdoc />
+    public async Task<JudgeRunResult> JudgeRunAsync(JudgeRunInput input, CancellationToken cancellationToken)
+    {
+        using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.JudgeRun);
+        var request = input.Request;
+        var guardian = await RequireGuardianAsync(request.GuardianId, cancellationToken);
+
+        if (await runs.GetAsync(request.GuardianId, request.RunId, cancellationToken) is { Run.VerdictJson: not null } judged)
+        {
+            // A replay of an activity that already saved its run: answer from what was saved, judge nothing twice.
+            return await ResultOfAsync(guardian, judged.Run, cancellationToken);
+        }
+
+        var history = (await runs.GetEligibleHistoryAsync(request.GuardianId, guardian.Training.MaxRuns, cancellationToken: cancellationToken))
+            .Where(r => r.RunId != request.RunId)
+            .OrderBy(r => r.WindowEnd)
+            .Select(ToHistorical)
+            .ToList();
+        var run = new Run(request.RunId, request.Purpose, new RunWindow(request.Start, request.End), input.Signals.Values);
+        var verdict = ExplainUnmeasured(Judge.Evaluate(guardian, history, run), input.Signals.Failures);
+        var change = await FindChangeUnderTestAsync(guardian, request, cancellationToken);
+
+        var record = new RunRecord(
+            request.GuardianId, request.RunId, request.Purpose, request.Start, request.End, input.Signals.Values,
+            VerdictJson.Serialize(verdict, indented: false), DefinitionNames.Of(verdict.Status), false, null,
+            change is null ? null : JsonSerializer.Serialize(change, WorkflowJsonContext.Default.ChangeUnderTestRecord),
+            clock.GetUtcNow());
+        var saved = await runs.SaveAsync(record, WriteCondition.IfNotExists, cancellationToken);
+        if (!saved.Succeeded)
+        {
+            record = (await runs.GetAsync(request.GuardianId, request.RunId, cancellationToken))?.Run ?? record;
+        }
+
+        GuardianTelemetry.Verdicts.Add(1, new KeyValuePair<string, object?>("releaseguardian.decision", DefinitionNames.Of(verdict.Decision)));
+        return await ResultOfAsync(guardian, record, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<RollbackFlagResult> RollbackFlagAsync(RollbackFlagInput input, CancellationToken cancellationToken)
+    {
+        using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.RollbackFlag);
+        var guardian = await RequireGuardianAsync(input.GuardianId, cancellationToken);
+        var stored = await runs.GetAsync(input.GuardianId, input.RunId, cancellationToken)
+            ?? throw new InvalidOperationException($"Run {input.RunId} of {input.GuardianId} was not saved before its rollback.");
+        var change = ChangeOf(stored.Run)
+            ?? throw new InvalidOperationException($"Run {input.RunId} of {input.GuardianId} has no change under test.");
+        activity?.SetTag(GuardianTelemetry.FeatureFlag.Key, change.FlagKey);
+        activity?.SetTag(GuardianTelemetry.FeatureFlag.ProviderName, change.Provider);
+        activity?.SetTag(GuardianTelemetry.FeatureFlag.Version, change.ChangeId);
+
+        var result = await DecideRollbackAsync(guardian, input, change, cancellationToken);
+        GuardianTelemetry.Rollbacks.Add(1,
+            new KeyValuePair<string, object?>("releaseguardian.rollback.result", result.Result),
+            new KeyValuePair<string, object?>(GuardianTelemetry.FeatureFlag.Key, change.FlagKey));
+        await timeline.AppendTimelineAsync(input.GuardianId, TimelineKinds.Rollback, stored.Run.CreatedAt.AddTicks(1),
+            $"{input.RunId}:rollback", result.Summary,
+            JsonSerializer.Serialize(result, WorkflowJsonContext.Default.RollbackFlagResult), cancellationToken);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task<NotificationResult> RecordAndSendNotificationsAsync(NotificationInput input, CancellationToken cancellationToken)
+    {
+        using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.RecordAndSendNotifications);
+        var request = input.Request;
+        var guardian = await RequireGuardianAsync(request.GuardianId, cancellationToken);
+        var stored = await runs.GetAsync(request.GuardianId, input.Judgement.RunId, cancellationToken)
+            ?? throw new InvalidOperationException($"Run {input.Judgement.RunId} of {request.GuardianId} was not saved.");
+        var verdict = VerdictJson.Parse(stored.Run.VerdictJson!).Value!;
+        var change = ChangeOf(stored.Run);
+        var (kind, kindName) = KindOf(verdict.Decision, input.Rollback);
+
+        var message = new NotificationMessage(
+            WorkflowNames.InstanceId(request.GuardianId, input.Judgement.RunId),
+            kind,
+            guardian.Id,
+            guardian.DisplayName,
+            input.Judgement.RunId,
+            verdict.Decision,
+            verdict.Status,
+            verdict.Score,
+            verdict.Objectives.Select(o => new ObjectiveLine(o.Name, o.Signal, o.Status, o.Value, o.Warning, o.Failure, o.Explanation, o.Key)).ToList(),
+            change is null ? null : ChangeUnderTest.From(change.ToFlagChange()),
+            ActionOf(change, input.Rollback, guardian.Policy),
+            new NotificationLinks(links.Run(guardian.Id, input.Judgement.RunId), links.Status(guardian.Id, input.Judgement.RunId)),
+            stored.Run.CreatedAt);
+        var record = new NotificationRecord(
+            message.Id, guardian.Id, kindName, message.At,
+            JsonSerializer.Serialize(message, NotificationJsonContext.Default.NotificationMessage), []);
+        var saved = await notifications.SaveAsync(record, cancellationToken);
+        if (!saved.Succeeded)
+        {
+            // Recorded by an earlier execution of this activity; sending again would notify people twice.
+            return new NotificationResult(message.Id, kindName, 0, 0);
+        }
+
+        await timeline.AppendTimelineAsync(guardian.Id, TimelineKinds.Notification, stored.Run.CreatedAt.AddTicks(2),
+            message.Id, message.Headline, record.BodyJson, cancellationToken);
+        var outcomes = await dispatcher.DispatchAsync(message, guardian, cancellationToken);
+        await notifications.UpdateDeliveriesAsync(record, outcomes
+            .Select(o => new Storage.DeliveryOutcome($"{o.TargetType} {o.Url}", o.Delivered, o.StatusCode, o.Error, o.At, o.Attempts))
+            .ToList(), cancellationToken);
+        return new NotificationResult(message.Id, kindName, outcomes.Count(o => o.Delivered), outcomes.Count(o => !o.Delivered));
+    }
+
+    private async Task<RollbackFlagResult> DecideRollbackAsync(
+        GuardianDefinition guardian, RollbackFlagInput input, ChangeUnderTestRecord change, CancellationToken cancellationToken)
+    {
+        // A newer change of the same flag replaced the one under test: rolling back now would undo someone else's work.
+        var newer = (await events.GetChangesSinceAsync(Storage.FlagScope.Of(guardian.Flag!), change.ChangedAt, 50, cancellationToken))
+            .Select(e => e.Change)
+            .Where(c => c.ChangeId != change.ChangeId && c.ChangedAt > change.ChangedAt)
+            .MaxBy(c => c.ChangedAt);
+        if (newer is not null)
+        {
+            return new RollbackFlagResult(RollbackResults.Superseded,
+                $"{change.FlagKey} not rolled back: change {change.ChangeId} was superseded by {newer.ChangeId} " +
+                $"({newer.Current}{(newer.Actor is null ? "" : " by " + newer.Actor)} at {newer.ChangedAt.UtcDateTime:HH:mm:ss}Z)",
+                $"Review {change.FlagKey} in {change.Provider}: the verdict of run {input.RunId} applies to change {change.ChangeId}, which is no longer live.",
+                0);
+        }
+
+        var claim = await ledger.ClaimAsync(change.Key, input.GuardianId, input.RunId, cancellationToken);
+        if (!claim.Granted)
+        {
+            return new RollbackFlagResult(RollbackResults.AlreadyRolledBack,
+                $"{change.FlagKey} change {change.ChangeId} was already handled by run {claim.ClaimedByRunId} ({claim.Result ?? "in progress"}); not rolled back twice",
+                null, 0);
+        }
+
+        if (claim.Result is not null)
+        {
+            return new RollbackFlagResult(claim.Result, $"{change.FlagKey}: {claim.Result} (recorded earlier by this run)", null, 0);
+        }
+
+        RollbackFlagResult result;
+        if (change.Previous is null || (change.Previous.Enabled is null && change.Previous.Variant is null))
+        {
+            result = new RollbackFlagResult(RollbackResults.Failed,
+                $"{change.FlagKey} not rolled back: the state before change {change.ChangeId} is unknown",
+                $"Restore {change.FlagKey} in {change.Provider} by hand to its state before {change.ChangedAt:u}.", 0);
+        }
+        else
+        {
+            var plan = new RollbackPlan(input.GuardianId, input.RunId, guardian.Flag!, change.ToFlagChange(), change.Previous, input.Reason);
+            result = await rollbackClients.RollBackAsync(plan, cancellationToken) switch
+            {
+                RollbackOutcome.Succeeded ok => new RollbackFlagResult(RollbackResults.RolledBack,
+                    $"{change.FlagKey} rolled back to {change.Previous} ({ok.Summary})", null, ok.Attempts),
+                RollbackOutcome.Failed failed => new RollbackFlagResult(RollbackResults.Failed,
+                    $"{change.FlagKey} rollback FAILED after {failed.Attempts} attempt(s): {failed.Reason}", failed.ManualSteps, failed.Attempts),
+                RollbackOutcome.NotSupported unsupported => new RollbackFlagResult(RollbackResults.NotSupported,
+                    $"{change.FlagKey} not rolled back: {unsupported.Reason}",
+                    $"Restore {change.FlagKey} in {change.Provider} by hand to {change.Previous}.", 0),
+                _ => throw new InvalidOperationException("Unknown rollback outcome."),
+            };
+        }
+
+        await ledger.CompleteAsync(change.Key, result.Result, result.Summary, cancellationToken);
+        return result;
+    }
+
+    private async Task<ChangeUnderTestRecord?> FindChangeUnderTestAsync(GuardianDefinition guardian, EvaluationRequest request, CancellationToken cancellationToken)
+    {
+        if (guardian.Flag is null)
+        {
+            return null;
+        }
+
+        // DESIGN §3: the latest change of the guarded flag newer than the previous judged run.
+        var previous = (await runs.ListAsync(guardian.Id, 5, null, cancellationToken)).Items
+            .Where(r => r.RunId != request.RunId && r.WindowEnd <= request.End)
+            .MaxBy(r => r.WindowEnd);
+        var since = previous?.WindowEnd ?? DateTimeOffset.MinValue;
+        var latest = (await events.GetChangesSinceAsync(Storage.FlagScope.Of(guardian.Flag), since, 50, cancellationToken))
+            .Select(e => e.Change)
+            .Where(c => c.ChangedAt > since && c.ChangedAt <= request.End)
+            .MaxBy(c => c.ChangedAt);
+        return latest is null ? null : ChangeUnderTestRecord.From(latest);
+    }
+
+    private async Task<JudgeRunResult> ResultOfAsync(GuardianDefinition guardian, RunRecord record, CancellationToken cancellationToken)
+    {
+        var verdict = VerdictJson.Parse(record.VerdictJson!).Value!;
+        var change = ChangeOf(record);
+        var training = verdict.Objectives.Select(o => o.Training).FirstOrDefault(t => t is not null);
+        var headline = Headline(guardian.Id, verdict, training);
+        var validation = record.Purpose == RunPurpose.Validation;
+        var rollback = validation && change is not null && guardian.Policy.RollbackOn.Contains(verdict.Decision);
+        string? notify = !validation ? null : verdict.Decision switch
+        {
+            Decision.NoGo => NotificationKinds.NoGo,
+            Decision.Inconclusive => NotificationKinds.Inconclusive,
+            _ => null,
+        };
+
+        await timeline.AppendTimelineAsync(guardian.Id, TimelineKinds.Verdict, record.CreatedAt, record.RunId, headline,
+            record.VerdictJson!, cancellationToken);
+        return new JudgeRunResult(record.RunId, DefinitionNames.Of(verdict.Status), DefinitionNames.Of(verdict.Decision),
+            verdict.Score, headline, training is not null, change?.Key, rollback, notify);
+    }
+
+    private static string Headline(string guardianId, Verdict verdict, TrainingProgress? training)
+    {
+        var decision = verdict.Decision switch { Decision.Go => "Go", Decision.NoGo => "No-Go", _ => "Inconclusive" };
+        var driver = verdict.Objectives.FirstOrDefault(o => o.Status == ObjectiveStatus.Fail && o.Key)
+            ?? verdict.Objectives.FirstOrDefault(o => o.Status == ObjectiveStatus.Fail)
+            ?? verdict.Objectives.FirstOrDefault(o => o.Status == ObjectiveStatus.Error)
+            ?? verdict.Objectives.FirstOrDefault(o => o.Status == ObjectiveStatus.Warning);
+        var reason = driver is null ? null
+            : new ObjectiveLine(driver.Name, driver.Signal, driver.Status, driver.Value, driver.Warning, driver.Failure, driver.Explanation, driver.Key).Describe();
+        var text = $"{decision} on {guardianId} (score {verdict.Score?.ToString("0.#") ?? "n/a"})";
+        if (reason is not null)
+        {
+            text += ": " + reason;
+        }
+
+        return training is null ? text : $"{text}; baseline training {training.Count}/{training.Required}";
+    }
+
+    // A signal the metrics source could not measure is an error with the source's reason, never a silent pass.
+    private static Verdict ExplainUnmeasured(Verdict verdict, IReadOnlyDictionary<string, string> failures)
+    {
+        if (failures.Count == 0 || verdict.Objectives.All(o => o.Status != ObjectiveStatus.Error || !failures.ContainsKey(o.Signal)))
+        {
+            return verdict;
+        }
+
+        var objectives = verdict.Objectives
+            .Select(o => o.Status == ObjectiveStatus.Error && failures.TryGetValue(o.Signal, out var reason)
+                ? o with { Explanation = $"{o.Name}: {o.Signal} could not be measured: {reason}" }
+                : o)
+            .ToList();
+        return Judge.RollUp(objectives);
+    }
+
+    private static HistoricalRun ToHistorical(RunRecord record) => new(
+        new Run(record.RunId, record.Purpose, new RunWindow(record.WindowStart, record.WindowEnd), record.Signals),
+        DefinitionNames.Statuses.TryGetValue(record.Status ?? "", out var status) ? status : ObjectiveStatus.Error,
+        record.Invalidated);
+
+    private static ChangeUnderTestRecord? ChangeOf(RunRecord record) =>
+        record.ChangeUnderTestJson is null ? null
+            : JsonSerializer.Deserialize(record.ChangeUnderTestJson, WorkflowJsonContext.Default.ChangeUnderTestRecord);
+
+    private static (NotificationKind Kind, string Name) KindOf(Decision decision, RollbackFlagResult? rollback) => rollback?.Result switch
+    {
+        RollbackResults.RolledBack => (NotificationKind.RolledBack, NotificationKinds.Rollback),
+        RollbackResults.Failed => (NotificationKind.RollbackFailed, NotificationKinds.RollbackFailed),
+        RollbackResults.NotSupported => (NotificationKind.RollbackFailed, NotificationKinds.RollbackFailed),
+        RollbackResults.Superseded => (NotificationKind.Superseded, NotificationKinds.Superseded),
+        _ => decision == Decision.Inconclusive
+            ? (NotificationKind.Inconclusive, NotificationKinds.Inconclusive)
+            : (NotificationKind.NoGo, NotificationKinds.NoGo),
+    };
+
+    private static ActionTaken ActionOf(ChangeUnderTestRecord? change, RollbackFlagResult? rollback, GuardianPolicy policy)
+    {
+        if (change is null)
+        {
+            return ActionTaken.NotifiedOnly("no flag change under test; nothing to roll back");
+        }
+
+        var subject = ChangeUnderTest.From(change.ToFlagChange());
+        return rollback?.Result switch
+        {
+            RollbackResults.RolledBack => ActionTaken.RolledBack(subject, change.Previous!),
+            RollbackResults.Failed or RollbackResults.NotSupported => ActionTaken.RollbackFailed(subject, rollback.Summary,
+                (rollback.ManualSteps ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
+            RollbackResults.Superseded => ActionTaken.Superseded(subject, null) with { Error = rollback.Summary },
+            RollbackResults.AlreadyRolledBack => ActionTaken.NotifiedOnly(rollback.Summary),
+            _ => ActionTaken.NotifiedOnly(
+                $"not rolled back: policy rolls back on {string.Join(", ", policy.RollbackOn.Select(DefinitionNames.Of))} only"),
+        };
+    }
+
+    private async Task<GuardianDefinition> RequireGuardianAsync(string guardianId, CancellationToken cancellationToken) =>
+        await guardians.FindAsync(guardianId, cancellationToken)
+            ?? throw new InvalidOperationException($"Guardian '{guardianId}' does not exist (deleted while its run was in flight?).");
+}

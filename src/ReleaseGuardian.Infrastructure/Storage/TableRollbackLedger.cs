@@ -1,0 +1,53 @@
+using Azure;
+using Azure.Data.Tables;
+using ReleaseGuardian.Application.Rollback;
+
+namespace ReleaseGuardian.Infrastructure.Storage;
+
+/// <summary>
+/// The rollback ledger in the <c>Rollbacks</c> table: PartitionKey <c>rollback</c>, RowKey the escaped change
+/// key. The claim is an insert, so of two concurrent claimants exactly one wins.
+/// </summary>
+public sealed class TableRollbackLedger(StorageTables tables, TimeProvider time) : IRollbackLedger
+{
+    /// <summary>The table's name (before the prefix).</summary>
+    public const string Table = "Rollbacks";
+    private const string Partition = "rollback";
+
+    /// <inheritdoc />
+    public async Task<RollbackClaim> ClaimAsync(string changeKey, string guardianId, string runId, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(Table, cancellationToken);
+        var row = new TableEntity(Partition, KeyText.Segment(changeKey))
+        {
+            ["ChangeKey"] = changeKey,
+            ["GuardianId"] = guardianId,
+            ["RunId"] = runId,
+            ["ClaimedAt"] = time.GetUtcNow(),
+        };
+        try
+        {
+            await table.AddEntityAsync(row, cancellationToken);
+            return new RollbackClaim(true, runId, null);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            var existing = (await table.GetEntityAsync<TableEntity>(Partition, row.RowKey, cancellationToken: cancellationToken)).Value;
+            var holder = existing.GetString("RunId") ?? "";
+            return new RollbackClaim(holder == runId, holder, existing.GetString("Result"));
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task CompleteAsync(string changeKey, string result, string summary, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(Table, cancellationToken);
+        var update = new TableEntity(Partition, KeyText.Segment(changeKey))
+        {
+            ["Result"] = result,
+            ["Summary"] = summary,
+            ["CompletedAt"] = time.GetUtcNow(),
+        };
+        await table.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
+    }
+}

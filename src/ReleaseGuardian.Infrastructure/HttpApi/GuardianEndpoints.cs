@@ -18,6 +18,11 @@ public sealed class GuardianEndpoints(GuardianService guardians, ITimelineStore 
         return ApiResponse.Json(new { guardians = all.Select(Summary).ToList(), count = all.Count });
     }
 
+    // The media type itself, not a prefix: application/json-patch+json is a patch, not a definition to store.
+    private static bool IsJson(string contentType) =>
+        System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+        && string.Equals(parsed.MediaType, "application/json", StringComparison.OrdinalIgnoreCase);
+
     /// <summary><c>PUT /api/guardians/{id}</c>, optionally conditional on <c>If-Match</c>.</summary>
     public async Task<ApiResponse> PutAsync(string id, WebhookRequest request, CancellationToken cancellationToken)
     {
@@ -27,7 +32,7 @@ public sealed class GuardianEndpoints(GuardianService guardians, ITimelineStore 
             return ApiResponse.Problem(400, "id", $"'{id}' must match {GuardianDefinitionValidator.IdPattern}");
         }
 
-        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        if (request.ContentType is { } type && !IsJson(type))
         {
             return ApiResponse.Problem(415, "Content-Type", $"'{type}' is not application/json");
         }

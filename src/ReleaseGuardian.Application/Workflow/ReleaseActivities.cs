@@ -58,7 +58,7 @@ public sealed class ReleaseActivities(
             .Select(ToHistorical)
             .ToList();
         var run = new Run(request.RunId, request.Purpose, new RunWindow(request.Start, request.End), input.Signals.Values);
-        var verdict = ExplainUnmeasured(Judge.Evaluate(guardian, history, run), input.Signals.Failures);
+        var verdict = WithQueries(ExplainUnmeasured(Judge.Evaluate(guardian, history, run), input.Signals.Failures), input.Signals.Queries);
         var change = await FindChangeUnderTestAsync(guardian, request, cancellationToken);
 
         var record = new RunRecord(
@@ -273,6 +273,20 @@ public sealed class ReleaseActivities(
                 : o)
             .ToList();
         return Judge.RollUp(objectives);
+    }
+
+    // The query behind each signal is part of the run's evidence, so a person can run it again by hand.
+    private static Verdict WithQueries(Verdict verdict, IReadOnlyDictionary<string, string> queries)
+    {
+        if (queries.Count == 0 || verdict.Objectives.All(o => !queries.ContainsKey(o.Signal)))
+        {
+            return verdict;
+        }
+
+        var objectives = verdict.Objectives
+            .Select(o => queries.TryGetValue(o.Signal, out var query) ? o with { Explanation = $"{o.Explanation} [query: {query}]" } : o)
+            .ToList();
+        return verdict with { Objectives = objectives };
     }
 
     private static HistoricalRun ToHistorical(RunRecord record) => new(

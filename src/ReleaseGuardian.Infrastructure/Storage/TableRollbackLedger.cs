@@ -34,7 +34,10 @@ public sealed class TableRollbackLedger(StorageTables tables, TimeProvider time)
         {
             var existing = (await table.GetEntityAsync<TableEntity>(Partition, row.RowKey, cancellationToken: cancellationToken)).Value;
             var holder = existing.GetString("RunId") ?? "";
-            return new RollbackClaim(holder == runId, holder, existing.GetString("Result"));
+            // Run ids are unique per guardian only (one load test judged by two guardians is lt-x in both),
+            // so the claim is this run's only when the guardian matches too.
+            var mine = holder == runId && existing.GetString("GuardianId") == guardianId;
+            return new RollbackClaim(mine, holder, existing.GetString("Result"));
         }
     }
 

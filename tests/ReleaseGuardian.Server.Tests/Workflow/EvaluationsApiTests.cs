@@ -124,6 +124,7 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
     [InlineData("""{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","purpose":"production"}""", "purpose")]
     [InlineData("""{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","signals":{"x":"fast"}}""", "signals[\"x\"]")]
     [InlineData("""{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","signals":[1]}""", "signals")]
+    [InlineData("""{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","signals":{"latency.p95":1e400}}""", "signals[\"latency.p95\"]")]
     [InlineData("""{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","runId":"a/b"}""", "runId")]
     [InlineData("""[1,2]""", "$")]
     [InlineData("""{"start":""", "$")]

@@ -60,6 +60,28 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Two_guardians_judging_one_load_test_with_the_same_run_id_roll_the_change_back_exactly_once()
+    {
+        await using var scenario = await Scenario.StartAsync(azurite);
+        await scenario.PutGuardianAsync("checkout-a", Scenario.Guardian("checkout-a", scenario.HookUrl, Scenario.StaticObjectives));
+        await scenario.PutGuardianAsync("checkout-b", Scenario.Guardian("checkout-b", scenario.HookUrl, Scenario.StaticObjectives));
+        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
+
+        // One k6 test reported to both guardians: both runs are lt-shared-1, in different guardians.
+        var first = await scenario.PostK6AndWaitAsync("checkout-a", "shared-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
+        var second = await scenario.PostK6AndWaitAsync("checkout-b", "shared-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
+
+        Assert.Equal("rolled-back", first.GetProperty("output").GetProperty("rollback").GetProperty("result").GetString());
+        var secondRollback = second.GetProperty("output").GetProperty("rollback");
+        Assert.Equal("already-rolled-back", secondRollback.GetProperty("result").GetString());
+        Assert.Contains("lt-shared-1", secondRollback.GetProperty("summary").GetString());
+        Assert.Single(scenario.Rollbacks);
+        var entry = Assert.Single(await LedgerAsync(scenario));
+        Assert.Equal("checkout-a", entry.GetString("GuardianId"));
+        Assert.Equal("nogo", Assert.Single(await scenario.NotificationsAsync("checkout-b")).GetProperty("kind").GetString());
+    }
+
+    [Fact]
     public async Task Two_guardians_judging_the_same_change_at_the_same_time_still_send_one_rollback()
     {
         await using var scenario = await Scenario.StartAsync(azurite);
@@ -67,8 +89,8 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
         await scenario.PutGuardianAsync("checkout-b", Scenario.Guardian("checkout-b", scenario.HookUrl, Scenario.StaticObjectives));
         await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
 
-        var a = await scenario.PostK6Async("checkout-a", "a-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
-        var b = await scenario.PostK6Async("checkout-b", "b-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
+        var a = await scenario.PostK6Async("checkout-a", "shared-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
+        var b = await scenario.PostK6Async("checkout-b", "shared-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
         var results = new[] { await scenario.WaitForCompletionAsync(a), await scenario.WaitForCompletionAsync(b) }
             .Select(s => s.GetProperty("output").GetProperty("rollback").GetProperty("result").GetString())
             .Order()

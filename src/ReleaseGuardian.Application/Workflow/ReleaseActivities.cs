@@ -161,6 +161,17 @@ public sealed class ReleaseActivities(
                 0);
         }
 
+        // Flag services report our own rollback like any other change (LaunchDarkly sends a webhook for every
+        // audit-log entry). Undoing that echo would re-apply the change that was judged bad.
+        if (await RolledBackChangeRestoredByAsync(guardian, change, cancellationToken) is { } undone)
+        {
+            return new RollbackFlagResult(RollbackResults.AlreadyRolledBack,
+                $"{change.FlagKey} not rolled back: change {change.ChangeId} restored {change.Current} after run {undone.Claim.ClaimedByRunId} " +
+                $"rolled back change {undone.ChangeId}; undoing it would re-apply the change that was judged bad",
+                $"Review {change.FlagKey} in {change.Provider}: it is back in the state it had before change {undone.ChangeId}.",
+                0);
+        }
+
         var claim = await ledger.ClaimAsync(change.Key, input.GuardianId, input.RunId, cancellationToken);
         if (!claim.Granted)
         {
@@ -199,6 +210,24 @@ public sealed class ReleaseActivities(
 
         await ledger.CompleteAsync(change.Key, result.Result, result.Summary, cancellationToken);
         return result;
+    }
+
+    // The change just before the one under test, when Release Guardian rolled it back and the change under test
+    // is what that rollback restored: the flag service's record of our own rollback.
+    private async Task<(string ChangeId, RollbackClaim Claim)?> RolledBackChangeRestoredByAsync(
+        GuardianDefinition guardian, ChangeUnderTestRecord change, CancellationToken cancellationToken)
+    {
+        var before = (await events.GetChangesSinceAsync(Storage.FlagScope.Of(guardian.Flag!), DateTimeOffset.MinValue, 50, cancellationToken))
+            .Select(e => e.Change)
+            .Where(c => c.ChangeId != change.ChangeId && c.ChangedAt < change.ChangedAt)
+            .MaxBy(c => c.ChangedAt);
+        if (before?.Previous is null || before.Previous != change.Current)
+        {
+            return null;
+        }
+
+        var entry = await ledger.FindAsync(ChangeUnderTestRecord.From(before).Key, cancellationToken);
+        return entry is { Result: RollbackResults.RolledBack } ? (before.ChangeId, entry) : null;
     }
 
     private async Task<ChangeUnderTestRecord?> FindChangeUnderTestAsync(GuardianDefinition guardian, EvaluationRequest request, CancellationToken cancellationToken)

@@ -42,6 +42,14 @@ public sealed class TableRollbackLedger(StorageTables tables, TimeProvider time)
     }
 
     /// <inheritdoc />
+    public async Task<RollbackClaim?> FindAsync(string changeKey, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(Table, cancellationToken);
+        var read = await table.GetEntityIfExistsAsync<TableEntity>(Partition, KeyText.Segment(changeKey), cancellationToken: cancellationToken);
+        return read.HasValue ? new RollbackClaim(false, read.Value!.GetString("RunId") ?? "", read.Value.GetString("Result")) : null;
+    }
+
+    /// <inheritdoc />
     public async Task CompleteAsync(string changeKey, string result, string summary, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(Table, cancellationToken);

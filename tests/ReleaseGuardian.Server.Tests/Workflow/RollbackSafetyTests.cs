@@ -136,6 +136,33 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task The_flag_services_echo_of_our_own_rollback_is_never_rolled_back_itself()
+    {
+        await using var scenario = await Scenario.StartAsync(azurite);
+        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl, Scenario.StaticObjectives));
+        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
+        var first = await scenario.PostK6AndWaitAsync("checkout", "validate-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
+        Assert.Equal("rolled-back", first.GetProperty("output").GetProperty("rollback").GetProperty("result").GetString());
+
+        // LaunchDarkly reports our semantic patch like any other change: the flag was turned off again.
+        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(NewerChange, Scenario.Base.AddMinutes(2).AddSeconds(10), turnOn: false,
+            email: "release-guardian@example.org", firstName: "Release", lastName: "Guardian"));
+        // The service is still unhealthy for another reason; the next run is a No-Go again.
+        var second = await scenario.PostK6AndWaitAsync("checkout", "validate-2", "validation", Scenario.Base.AddMinutes(3), 1150, errorRate: 0.12);
+
+        Assert.Equal("nogo", second.GetProperty("output").GetProperty("decision").GetString());
+        var run = await scenario.GetJsonAsync("/api/guardians/checkout/runs/lt-validate-2");
+        Assert.Equal(NewerChange, run.GetProperty("changeUnderTest").GetProperty("changeId").GetString());
+        // Undoing the echo would turn the bad change back on.
+        var patch = Assert.Single(scenario.Rollbacks);
+        Assert.Contains("turnFlagOff", patch.BodyText);
+        var rollback = second.GetProperty("output").GetProperty("rollback");
+        Assert.Equal("already-rolled-back", rollback.GetProperty("result").GetString());
+        Assert.Contains(BadChange, rollback.GetProperty("summary").GetString());
+        Assert.Contains("lt-validate-1", rollback.GetProperty("summary").GetString());
+    }
+
+    [Fact]
     public async Task A_flag_service_that_keeps_failing_ends_in_rollback_failed_with_manual_steps_and_the_attempt_count()
     {
         await using var scenario = await Scenario.StartAsync(azurite, launchDarkly: async (_, context) =>

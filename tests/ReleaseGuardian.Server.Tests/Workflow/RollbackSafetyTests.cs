@@ -57,6 +57,13 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
         Assert.Contains("not rolled back twice", action.GetProperty("summary").GetString());
         Assert.Equal(BadChange, secondNotification.GetProperty("message").GetProperty("change").GetProperty("changeId").GetString());
         Assert.Equal(2, scenario.Hook.Requests.Count);
+
+        // Unfiltered, the notifications of both guardians are listed, newest first.
+        var all = (await scenario.GetJsonAsync("/api/notifications")).GetProperty("notifications").EnumerateArray().ToList();
+        Assert.Equal(["checkout-b", "checkout-a"], all.Select(n => n.GetProperty("guardian").GetString()));
+        var badPage = await scenario.Api.GetAsync("/api/notifications?pageSize=0");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, badPage.StatusCode);
+        Assert.Contains("pageSize", await badPage.Content.ReadAsStringAsync());
     }
 
     [Fact]

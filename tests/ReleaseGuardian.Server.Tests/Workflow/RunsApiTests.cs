@@ -89,6 +89,10 @@ public sealed class RunsApiTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("runId", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await scenario.Api.GetAsync("/api/guardians/nobody/runs")).StatusCode);
+        var badContinuation = await scenario.Api.GetAsync("/api/guardians/checkout/runs?continuation=not-a-token");
+        Assert.Equal(HttpStatusCode.BadRequest, badContinuation.StatusCode);
+        Assert.Equal("continuation", (await badContinuation.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await scenario.Api.GetAsync("/api/guardians/checkout/runs?pageSize=500")).StatusCode);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -17,7 +16,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public const string ConnectionStringVariable = "RELEASEGUARDIAN_TEST_STORAGE";
 
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    private Process? _ownAzurite;
+    private AzuriteProcess? _ownAzurite;
 
     /// <summary>Connection string of the running Azurite.</summary>
     public string ConnectionString { get; private set; } = "";
@@ -39,45 +38,16 @@ public sealed class AzuriteFixture : IAsyncLifetime
             return;
         }
 
-        var azurite = Path.Combine(RepositoryRoot(), "eng", "tools", "node_modules", ".bin", "azurite");
-        if (!File.Exists(azurite))
-        {
-            throw new InvalidOperationException(
-                $"{ConnectionStringVariable} is not set and Azurite is not installed at {azurite}. Run the tests with eng/test.sh, which installs and starts it.");
-        }
-
-        int blob = FreePort(), queue = FreePort(), table = FreePort();
-        var info = new ProcessStartInfo(azurite)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in new[]
-        {
-            "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose",
-            "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(),
-            "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
-            "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
-        })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        _ownAzurite = Process.Start(info) ?? throw new InvalidOperationException("Azurite did not start.");
-        await WaitForPortsAsync(blob, queue, table);
-        ConnectionString = BuildConnectionString(blob, queue, table);
+        _ownAzurite = await AzuriteProcess.StartAsync();
+        ConnectionString = _ownAzurite.ConnectionString;
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        if (_ownAzurite is { HasExited: false })
+        if (_ownAzurite is not null)
         {
-            _ownAzurite.Kill(entireProcessTree: true);
-            _ownAzurite.WaitForExit(5000);
+            await _ownAzurite.DisposeAsync();
         }
-
-        _ownAzurite?.Dispose();
-        return Task.CompletedTask;
     }
 
     /// <summary>Connection string for Azurite on the given loopback ports.</summary>
@@ -106,26 +76,5 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
 
         return dir?.FullName ?? throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static async Task WaitForPortsAsync(params int[] ports)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        foreach (var port in ports)
-        {
-            while (true)
-            {
-                try
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                    break;
-                }
-                catch (SocketException) when (DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(100);
-                }
-            }
-        }
     }
 }

@@ -19,7 +19,8 @@ public sealed class GuardianEventQueue
     private readonly QueueClient _queue;
     private readonly QueueClient _poison;
     private readonly TimeProvider _time;
-    private readonly Lazy<Task> _created;
+    private readonly Lock _createLock = new();
+    private Task? _created;
 
     /// <summary>Creates the wrapper over the configured queue names.</summary>
     public GuardianEventQueue(QueueServiceClient service, StorageOptions options, TimeProvider? time = null)
@@ -28,9 +29,6 @@ public sealed class GuardianEventQueue
         _queue = service.GetQueueClient(options.QueueName);
         _poison = service.GetQueueClient(options.PoisonQueueName);
         _time = time ?? TimeProvider.System;
-        _created = new Lazy<Task>(() => Task.WhenAll(
-            _queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None),
-            _poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None)));
     }
 
     /// <summary>The main queue's name.</summary>
@@ -152,7 +150,20 @@ public sealed class GuardianEventQueue
 
     private Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        var task = _created.Value;
+        Task task;
+        lock (_createLock)
+        {
+            // A failed attempt (storage down when the listener started) is forgotten, so the next call tries again.
+            if (_created is null || _created.IsFaulted || _created.IsCanceled)
+            {
+                _created = Task.WhenAll(
+                    _queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None),
+                    _poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None));
+            }
+
+            task = _created;
+        }
+
         return task.IsCompletedSuccessfully ? task : task.WaitAsync(cancellationToken);
     }
 

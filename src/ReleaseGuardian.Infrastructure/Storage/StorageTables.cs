@@ -43,8 +43,10 @@ public sealed class StorageTables
         var task = lazy.Value;
         if (task.IsFaulted || task.IsCanceled)
         {
-            // A failed creation (storage briefly down) must not poison the process: retry on the next call.
+            // A failed creation (storage briefly down) must not poison the process, nor fail this call too once
+            // storage is back: forget it and try again now.
             _tables.TryRemove(new KeyValuePair<string, Lazy<Task<TableClient>>>(table, lazy));
+            task = _tables.GetOrAdd(table, t => new Lazy<Task<TableClient>>(() => CreateAsync(t))).Value;
         }
 
         return task.IsCompletedSuccessfully ? task : task.WaitAsync(cancellationToken);

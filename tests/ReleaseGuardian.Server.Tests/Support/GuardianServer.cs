@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using ReleaseGuardian.Testing;
 
 namespace ReleaseGuardian.Server.Tests.Support;
@@ -15,12 +16,14 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
     public const string ApiKey = "test-management-key";
     private readonly string _storage;
     private readonly Dictionary<string, string?> _settings;
+    private readonly CapturedLogs? _logs;
 
-    private GuardianServer(string storage, Dictionary<string, string?> settings)
+    private GuardianServer(string storage, Dictionary<string, string?> settings, CapturedLogs? logs = null, string? prefix = null)
     {
         _storage = storage;
         _settings = settings;
-        Prefix = AzuriteFixture.UniqueName("t");
+        _logs = logs;
+        Prefix = prefix ?? AzuriteFixture.UniqueName("t");
         // UseKestrel(0) races: the factory rewrites IServerAddressesFeature after the minimal-hosting app has started
         // Kestrel on its own thread, which intermittently throws (dotnet/aspnetcore#67714). An explicit endpoint avoids it.
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
@@ -33,6 +36,18 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
     public static GuardianServer Start(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
     {
         var server = new GuardianServer(azurite.ConnectionString, new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()));
+        server.StartServer();
+        return server;
+    }
+
+    /// <summary>
+    /// Starts a server against any storage account (e.g. an <see cref="AzuriteProcess"/> a test stops and restarts),
+    /// optionally on a given storage prefix and with an extra logging provider that sees everything the host logs.
+    /// </summary>
+    public static GuardianServer Start(string connectionString, IDictionary<string, string?>? settings = null,
+        CapturedLogs? logs = null, string? prefix = null)
+    {
+        var server = new GuardianServer(connectionString, new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()), logs, prefix);
         server.StartServer();
         return server;
     }
@@ -58,6 +73,16 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_logs is not null)
+        {
+            builder.ConfigureLogging(logging =>
+            {
+                // Everything, at every level, reaches the captured provider; the other providers keep their levels.
+                logging.AddProvider(_logs);
+                logging.AddFilter<CapturedLogs>(null, LogLevel.Trace);
+            });
         }
     }
 }

@@ -56,7 +56,8 @@ public sealed class Scenario : IAsyncDisposable
     public static async Task<Scenario> StartAsync(
         AzuriteFixture azurite,
         Func<RecordedRequest, HttpContext, Task>? launchDarkly = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null,
+        CapturedLogs? logs = null)
     {
         var flagService = launchDarkly is null
             ? await LoopbackServer.StartAsync(200, """{"key":"new-checkout"}""")
@@ -77,7 +78,7 @@ public sealed class Scenario : IAsyncDisposable
             all[key] = value;
         }
 
-        return new Scenario(GuardianServer.Start(azurite, all), flagService, hook);
+        return new Scenario(GuardianServer.Start(azurite.ConnectionString, all, logs), flagService, hook);
     }
 
     /// <summary>PUTs a guardian definition and insists it was accepted.</summary>

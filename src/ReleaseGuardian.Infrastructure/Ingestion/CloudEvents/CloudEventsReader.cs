@@ -165,7 +165,9 @@ public static class CloudEventsReader
                 IngestProblem.Malformed(WebHookRequestOriginHeader, "is missing; a webhook validation request names its origin, e.g. eventgrid.azure.net"));
         }
 
-        if (origin.AsSpan().IndexOfAny("\r\n\0") >= 0 || origin.Length > 255)
+        // The origin is echoed in a response header, which takes visible ASCII only: anything else (control
+        // characters, Latin-1 that Kestrel let through) would make the response itself fail with a 500.
+        if (origin.AsSpan().ContainsAnyExceptInRange((char)0x20, (char)0x7E) || origin.Length > 255)
         {
             return new WebHookValidationAnswer(
                 new Dictionary<string, string>(),

@@ -46,6 +46,13 @@ public abstract class FlagWebhookAdapter : IFlagWebhookAdapter
             }
         }
 
+        // JsonDocument does not check the bytes inside strings until they are read; invalid UTF-8 there would
+        // surface as an InvalidOperationException (a 500) in whichever adapter reads the string first.
+        if (!System.Text.Unicode.Utf8.IsValid(request.Body.Span))
+        {
+            return new FlagWebhookOutcome.Rejected(IngestProblem.Malformed("$", "the body is not valid UTF-8 JSON"));
+        }
+
         JsonDocument document;
         try
         {

@@ -43,6 +43,13 @@ internal static class JsonRead
             throw IngestRejection.Malformed(field, "is empty; expected a JSON document");
         }
 
+        // JsonDocument does not check the bytes inside strings until they are read; invalid UTF-8 there would
+        // surface as an InvalidOperationException (a 500) in whichever mapper reads the string first.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            throw IngestRejection.Malformed(field, "is not valid UTF-8; send JSON encoded as UTF-8");
+        }
+
         try
         {
             return JsonDocument.Parse(body, DocumentOptions);

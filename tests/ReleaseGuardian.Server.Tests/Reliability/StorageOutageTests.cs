@@ -93,10 +93,11 @@ public sealed class StorageOutageTests
     {
         await using var azurite = await AzuriteProcess.StartAsync(persistent: true);
         await azurite.StopAsync();
+        var logs = new CapturedLogs();
         using var server = GuardianServer.Start(azurite.ConnectionString, new Dictionary<string, string?>(IngestionServer.Defaults)
         {
             ["Webhooks:launchdarkly:Secret"] = Scenario.LaunchDarklySecret,
-        });
+        }, logs);
         using var management = server.Management();
         using var client = server.Anonymous();
 
@@ -108,6 +109,14 @@ public sealed class StorageOutageTests
             GuardianApiClient.Flag("launchdarkly", "new-checkout", "default", "production")), System.Text.Encoding.UTF8, "application/json");
         using var put = await management.PutAsync($"/api/guardians/{GuardianId}", definition);
         Assert.True((int)put.StatusCode >= 500, $"{(int)put.StatusCode}");
+
+        // The queue listener's first poll has given up creating its queues (the queue SDK retries for about 25 s).
+        var listenerFailed = DateTime.UtcNow.AddSeconds(90);
+        while (!logs.Entries.Any(e => e.Contains("QueueListener could not poll its queue", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < listenerFailed, "the queue listener never reported a failed poll");
+            await Task.Delay(200);
+        }
 
         await azurite.StartAsync();
 

@@ -197,6 +197,38 @@ public sealed partial class HostileInputTests(AzuriteFixture azurite) : IDisposa
         var after = await management.TimelineAsync(GuardianId);
         var added = after.Select(e => e.Id).Except(before.Select(e => e.Id)).ToList();
         Assert.All(added, id => Assert.Contains(id, accepted));
+
+        // The same in storage, for every sender: each stored event was answered 202, and each has its de-dup marker.
+        var (events, markers) = await StoredEventsAsync(server);
+        Assert.All(events, id => Assert.Contains(id, accepted));
+        Assert.Equal(events.Count, markers);
+    }
+
+    private async Task<(List<string> EventIds, int Markers)> StoredEventsAsync(GuardianServer server)
+    {
+        var table = azurite.Tables().GetTableClient(server.Prefix + "Events");
+        var events = new List<string>();
+        var markers = 0;
+        try
+        {
+            await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>())
+            {
+                if (row.GetString("EventId") is { } id)
+                {
+                    events.Add(id);
+                }
+                else if (row.ContainsKey("EventRowKey"))
+                {
+                    markers++;
+                }
+            }
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            // Nothing was ever accepted, so the table was never created.
+        }
+
+        return (events, markers);
     }
 
     /// <summary>Header values the raw socket sends byte for byte (HttpClient refuses most of them).</summary>

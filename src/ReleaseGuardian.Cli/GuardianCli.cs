@@ -19,6 +19,7 @@ public static class GuardianCli
 
         var root = new RootCommand("Release Guardian: protects feature-flag releases with evidence.");
         root.Subcommands.Add(JudgeCommand.Create(output, error));
+        root.Subcommands.Add(DemoCommand.Create(output, error));
 
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)

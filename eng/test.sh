@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command. On a fresh machine it installs what the tests need (Azurite from npm,
-# into eng/tools; Debian's chromium for the dashboard's browser test), starts Azurite on free loopback ports with in-memory persistence, builds and runs
-# every test project (never ReleaseGuardian.Functions), stops Azurite, and prints
-# "tests: N passed, N failed" as its last line.
+# into eng/tools; Debian's chromium for the dashboard's browser test), starts Azurite on free loopback
+# ports with in-memory persistence, builds and runs every test project (never ReleaseGuardian.Functions),
+# stops Azurite, and prints "tests: N passed, N failed" as its last line.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

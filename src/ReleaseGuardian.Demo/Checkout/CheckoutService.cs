@@ -83,16 +83,14 @@ public sealed class CheckoutService : IAsyncDisposable
         var flag = new FlagdFileWatcher(flagFile, options.FlagKey);
         CheckoutService? service = null;
         app.MapPost("/checkout", (CancellationToken aborted) => CheckoutAsync(flag.Current, options, aborted));
-        app.MapGet("/flags/{key}", (string key) => key == options.FlagKey
-            ? Results.Json(new { key, value = flag.Current.Value, variant = flag.Current.Variant, reason = flag.Current.Reason })
-            : Results.NotFound());
+        app.MapGet("/flags/{key}", (string key) => key == options.FlagKey ? Results.Content(Describe(flag.Current), "application/json") : Results.NotFound());
         app.MapPost("/hooks/notifications", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
             service!._notifications.Enqueue(await reader.ReadToEndAsync());
             return Results.NoContent();
         });
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+        app.MapGet("/healthz", () => Results.Content("""{"status":"ok"}""", "application/json"));
 
         try
         {
@@ -148,7 +146,23 @@ public sealed class CheckoutService : IAsyncDisposable
         CheckoutTelemetry.Duration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
         return fails
             ? Results.Problem(title: "checkout failed", detail: "the new checkout lost the basket", statusCode: status)
-            : Results.Json(new { order = Guid.NewGuid().ToString("N")[..12], checkout = flag.Value ? "new" : "classic" });
+            : Results.Content($$"""{"order":"{{Guid.NewGuid().ToString("N")[..12]}}","checkout":"{{(flag.Value ? "new" : "classic")}}"}""", "application/json");
+    }
+
+    private static string Describe(FlagEvaluation flag)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("key", flag.FlagKey);
+            json.WriteBoolean("value", flag.Value);
+            json.WriteString("variant", flag.Variant);
+            json.WriteString("reason", flag.Reason);
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     /// <inheritdoc />

@@ -19,6 +19,9 @@ public static class GuardianCli
 
         var root = new RootCommand("Release Guardian: protects feature-flag releases with evidence.");
         root.Subcommands.Add(JudgeCommand.Create(output, error));
+        root.Subcommands.Add(StatusCommand.Create(output, error));
+        root.Subcommands.Add(RunsCommand.Create(output, error));
+        root.Subcommands.Add(SendCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 
         var parseResult = root.Parse(args);

@@ -3,8 +3,8 @@ namespace ReleaseGuardian.Application.Hosting;
 /// <summary>
 /// Route templates of the external contract (DESIGN.md §4). Both hosts map exactly these, so the
 /// standalone server and the Functions app cannot drift apart. Templates carry no leading slash and
-/// include the <c>api/</c> prefix where the contract has it; the Functions host strips <c>api/</c>
-/// because its route prefix adds it.
+/// include the <c>api/</c> prefix where the contract has it; the Functions host declares the
+/// <see cref="FunctionRoutes"/> forms, because its route prefix adds <c>api/</c>.
 /// </summary>
 public static class HttpRoutes
 {
@@ -12,40 +12,40 @@ public static class HttpRoutes
     public const string ApiPrefix = "api/";
 
     /// <summary>POST: flag-service webhooks.</summary>
-    public const string FlagWebhook = "api/webhooks/flags/{provider}";
+    public const string FlagWebhook = ApiPrefix + FunctionRoutes.FlagWebhook;
 
     /// <summary>POST: load-test results and completion events.</summary>
-    public const string LoadTestWebhook = "api/webhooks/loadtests/{tool}";
+    public const string LoadTestWebhook = ApiPrefix + FunctionRoutes.LoadTestWebhook;
 
     /// <summary>POST and OPTIONS: CloudEvents 1.0 (structured, binary, batch) and the validation handshakes.</summary>
-    public const string Events = "api/events";
+    public const string Events = ApiPrefix + FunctionRoutes.Events;
 
     /// <summary>GET: every guardian.</summary>
-    public const string Guardians = "api/guardians";
+    public const string Guardians = ApiPrefix + FunctionRoutes.Guardians;
 
     /// <summary>PUT, GET, DELETE: one guardian definition.</summary>
-    public const string Guardian = "api/guardians/{id}";
+    public const string Guardian = ApiPrefix + FunctionRoutes.Guardian;
 
     /// <summary>POST: evaluate a time window now.</summary>
-    public const string Evaluations = "api/guardians/{id}/evaluations";
+    public const string Evaluations = ApiPrefix + FunctionRoutes.Evaluations;
 
     /// <summary>GET: a guardian's runs, newest first.</summary>
-    public const string Runs = "api/guardians/{id}/runs";
+    public const string Runs = ApiPrefix + FunctionRoutes.Runs;
 
     /// <summary>GET: one run with its full evidence.</summary>
-    public const string Run = "api/guardians/{id}/runs/{runId}";
+    public const string Run = ApiPrefix + FunctionRoutes.Run;
 
     /// <summary>POST: remove a run from the baseline.</summary>
-    public const string InvalidateRun = "api/guardians/{id}/runs/{runId}/invalidate";
+    public const string InvalidateRun = ApiPrefix + FunctionRoutes.InvalidateRun;
 
     /// <summary>POST: start training again.</summary>
-    public const string ResetBaseline = "api/guardians/{id}/baseline/reset";
+    public const string ResetBaseline = ApiPrefix + FunctionRoutes.ResetBaseline;
 
     /// <summary>GET: flag changes, load tests, chaos results, verdicts and rollbacks, newest first.</summary>
-    public const string Timeline = "api/guardians/{id}/timeline";
+    public const string Timeline = ApiPrefix + FunctionRoutes.Timeline;
 
     /// <summary>GET: notifications, filterable by guardian.</summary>
-    public const string Notifications = "api/notifications";
+    public const string Notifications = ApiPrefix + FunctionRoutes.Notifications;
 
     /// <summary>GET: orchestration status (built into Durable Functions; the same shape in the standalone host).</summary>
     public const string OrchestrationStatus = "runtime/webhooks/durabletask/instances/{id}";

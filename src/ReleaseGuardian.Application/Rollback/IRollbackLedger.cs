@@ -15,6 +15,12 @@ public interface IRollbackLedger
     /// <summary>Claims the rollback of <paramref name="changeKey"/> for <paramref name="runId"/>; atomic.</summary>
     Task<RollbackClaim> ClaimAsync(string changeKey, string guardianId, string runId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The entry for <paramref name="changeKey"/> without claiming it (<see cref="RollbackClaim.Granted"/> is false),
+    /// or null when nobody has tried to roll that change back.
+    /// </summary>
+    Task<RollbackClaim?> FindAsync(string changeKey, CancellationToken cancellationToken);
+
     /// <summary>Records how the claimed rollback ended.</summary>
     Task CompleteAsync(string changeKey, string result, string summary, CancellationToken cancellationToken);
 }

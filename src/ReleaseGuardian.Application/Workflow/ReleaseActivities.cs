@@ -58,7 +58,7 @@ public sealed class ReleaseActivities(
             .Select(ToHistorical)
             .ToList();
         var run = new Run(request.RunId, request.Purpose, new RunWindow(request.Start, request.End), input.Signals.Values);
-        var verdict = ExplainUnmeasured(Judge.Evaluate(guardian, history, run), input.Signals.Failures);
+        var verdict = WithQueries(ExplainUnmeasured(Judge.Evaluate(guardian, history, run), input.Signals.Failures), input.Signals.Queries);
         var change = await FindChangeUnderTestAsync(guardian, request, cancellationToken);
 
         var record = new RunRecord(
@@ -161,6 +161,17 @@ public sealed class ReleaseActivities(
                 0);
         }
 
+        // Flag services report our own rollback like any other change (LaunchDarkly sends a webhook for every
+        // audit-log entry). Undoing that echo would re-apply the change that was judged bad.
+        if (await RolledBackChangeRestoredByAsync(guardian, change, cancellationToken) is { } undone)
+        {
+            return new RollbackFlagResult(RollbackResults.AlreadyRolledBack,
+                $"{change.FlagKey} not rolled back: change {change.ChangeId} restored {change.Current} after run {undone.Claim.ClaimedByRunId} " +
+                $"rolled back change {undone.ChangeId}; undoing it would re-apply the change that was judged bad",
+                $"Review {change.FlagKey} in {change.Provider}: it is back in the state it had before change {undone.ChangeId}.",
+                0);
+        }
+
         var claim = await ledger.ClaimAsync(change.Key, input.GuardianId, input.RunId, cancellationToken);
         if (!claim.Granted)
         {
@@ -199,6 +210,24 @@ public sealed class ReleaseActivities(
 
         await ledger.CompleteAsync(change.Key, result.Result, result.Summary, cancellationToken);
         return result;
+    }
+
+    // The change just before the one under test, when Release Guardian rolled it back and the change under test
+    // is what that rollback restored: the flag service's record of our own rollback.
+    private async Task<(string ChangeId, RollbackClaim Claim)?> RolledBackChangeRestoredByAsync(
+        GuardianDefinition guardian, ChangeUnderTestRecord change, CancellationToken cancellationToken)
+    {
+        var before = (await events.GetChangesSinceAsync(Storage.FlagScope.Of(guardian.Flag!), DateTimeOffset.MinValue, 50, cancellationToken))
+            .Select(e => e.Change)
+            .Where(c => c.ChangeId != change.ChangeId && c.ChangedAt < change.ChangedAt)
+            .MaxBy(c => c.ChangedAt);
+        if (before?.Previous is null || before.Previous != change.Current)
+        {
+            return null;
+        }
+
+        var entry = await ledger.FindAsync(ChangeUnderTestRecord.From(before).Key, cancellationToken);
+        return entry is { Result: RollbackResults.RolledBack } ? (before.ChangeId, entry) : null;
     }
 
     private async Task<ChangeUnderTestRecord?> FindChangeUnderTestAsync(GuardianDefinition guardian, EvaluationRequest request, CancellationToken cancellationToken)
@@ -273,6 +302,20 @@ public sealed class ReleaseActivities(
                 : o)
             .ToList();
         return Judge.RollUp(objectives);
+    }
+
+    // The query behind each signal is part of the run's evidence, so a person can run it again by hand.
+    private static Verdict WithQueries(Verdict verdict, IReadOnlyDictionary<string, string> queries)
+    {
+        if (queries.Count == 0 || verdict.Objectives.All(o => !queries.ContainsKey(o.Signal)))
+        {
+            return verdict;
+        }
+
+        var objectives = verdict.Objectives
+            .Select(o => queries.TryGetValue(o.Signal, out var query) ? o with { Explanation = $"{o.Explanation} [query: {query}]" } : o)
+            .ToList();
+        return verdict with { Objectives = objectives };
     }
 
     private static HistoricalRun ToHistorical(RunRecord record) => new(

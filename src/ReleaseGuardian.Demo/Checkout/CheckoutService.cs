@@ -82,7 +82,7 @@ public sealed class CheckoutService : IAsyncDisposable
         var app = builder.Build();
         var flag = new FlagdFileWatcher(flagFile, options.FlagKey);
         CheckoutService? service = null;
-        app.MapPost("/checkout", (CancellationToken aborted) => CheckoutAsync(flag.Current, options, aborted));
+        app.MapPost("/checkout", (HttpContext http, CancellationToken aborted) => CheckoutAsync(flag.Current, options, http.Connection.LocalPort, aborted));
         app.MapGet("/flags/{key}", (string key) => key == options.FlagKey ? Results.Content(Describe(flag.Current), "application/json") : Results.NotFound());
         app.MapPost("/hooks/notifications", async (HttpRequest request) =>
         {
@@ -107,10 +107,11 @@ public sealed class CheckoutService : IAsyncDisposable
         return service;
     }
 
-    private static async Task<IResult> CheckoutAsync(FlagEvaluation flag, CheckoutServiceOptions options, CancellationToken aborted)
+    private static async Task<IResult> CheckoutAsync(FlagEvaluation flag, CheckoutServiceOptions options, int port, CancellationToken aborted)
     {
         var started = Stopwatch.GetTimestamp();
         using var activity = CheckoutTelemetry.Source.StartActivity("checkout");
+        activity?.SetTag("server.port", port);
         var tags = new TagList
         {
             { GuardianTelemetry.FeatureFlag.Key, flag.FlagKey },

@@ -56,8 +56,8 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
             Objective(json, "p95 latency", "latency.p95", "lowerIsBetter", static t =>
             {
                 t.WriteString("mode", "static");
-                t.WriteNumber("warning", 300);
-                t.WriteNumber("failure", 500);
+                t.WriteNumber("warning", 400);
+                t.WriteNumber("failure", 800);
             });
             Objective(json, "error rate", "errors.rate", "lowerIsBetter", static t => t.WriteString("mode", "adaptive"), key: true, minRequests: 100);
             Objective(json, "traffic", "traffic.requests", "higherIsBetter", static t =>
@@ -123,7 +123,7 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
     {
         progress.Stage("Register the guardian");
         await guardian.PutGuardianAsync(settings.GuardianId, GuardianDefinition(settings, checkout.NotificationHook), cancellationToken);
-        progress.Note($"guardian '{settings.GuardianId}' watches flagd flag '{settings.FlagKey}' ({settings.FlagFile}): p95 latency static 300/500 ms, error rate adaptive (key), traffic adaptive");
+        progress.Note($"guardian '{settings.GuardianId}' watches flagd flag '{settings.FlagKey}' ({settings.FlagFile}): p95 latency static 400/800 ms, error rate adaptive (key), traffic adaptive");
 
         progress.Stage($"Train the baseline: {settings.TrainingRuns} load tests with {settings.FlagKey} off");
         for (var i = 1; i <= settings.TrainingRuns; i++)

@@ -6,6 +6,7 @@ using ReleaseGuardian.Application.Ingestion;
 using ReleaseGuardian.Application.Rollback;
 using ReleaseGuardian.Application.Runs;
 using ReleaseGuardian.Application.Workflow;
+using ReleaseGuardian.Infrastructure.HttpApi;
 using ReleaseGuardian.Infrastructure.Ingestion;
 using ReleaseGuardian.Infrastructure.Ingestion.Flags;
 using ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
@@ -23,16 +24,10 @@ namespace ReleaseGuardian.Infrastructure.Composition;
 /// </summary>
 public static class ReleaseGuardianComposition
 {
-    /// <summary>Registers everything Release Guardian needs, with storage from <c>AzureWebJobsStorage</c>.</summary>
+    /// <summary>Registers everything Release Guardian needs, with storage from <c>AzureWebJobsStorage</c> (a connection string or identity-based settings).</summary>
     public static IServiceCollection AddReleaseGuardian(this IServiceCollection services, IConfiguration configuration, StorageOptions? storage = null)
     {
-        var connection = configuration["AzureWebJobsStorage"];
-        if (string.IsNullOrWhiteSpace(connection))
-        {
-            throw new InvalidOperationException(
-                "AzureWebJobsStorage is not set. Use UseDevelopmentStorage=true for Azurite, or a storage connection string.");
-        }
-
+        var connection = StorageConnection.FromConfiguration(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddTableStorage(connection, storage);
         services.AddFlagWebhookAdapters();
@@ -51,6 +46,13 @@ public static class ReleaseGuardianComposition
         services.TryAddSingleton(new ReleaseLinks(configuration["Guardian:PublicBaseUrl"]?.TrimEnd('/')));
         // Scoped: the rollback clients behind the catalog are typed HttpClients, created per scope.
         services.TryAddScoped<IReleaseActivities, ReleaseActivities>();
+
+        // The HTTP contract both hosts answer with. Scoped, so a host may register the use cases per invocation.
+        services.TryAddSingleton<ManagementKey>();
+        services.TryAddScoped<IngestionEndpoints>();
+        services.TryAddScoped<GuardianEndpoints>();
+        services.TryAddScoped<RunEndpoints>();
+        services.TryAddScoped<NotificationEndpoints>();
         return services;
     }
 }

@@ -22,16 +22,26 @@ public static class StorageServiceCollectionExtensions
     /// <param name="options">Table prefix and queue names; defaults when null.</param>
     public static IServiceCollection AddTableStorage(this IServiceCollection services, string connectionString, StorageOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return services.AddTableStorage(StorageConnection.FromConnectionString(connectionString), options);
+    }
+
+    /// <summary>As <see cref="AddTableStorage(IServiceCollection, string, StorageOptions?)"/>, over a connection string or a managed identity.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="connection">Where storage is and how to reach it.</param>
+    /// <param name="options">Table prefix and queue names; defaults when null.</param>
+    public static IServiceCollection AddTableStorage(this IServiceCollection services, StorageConnection connection, StorageOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(connection);
         options ??= new StorageOptions();
         options.Validate();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StorageTransactionCounter>();
         services.AddSingleton(options);
-        services.AddSingleton(sp => CreateTableService(connectionString, sp.GetRequiredService<StorageTransactionCounter>()));
-        services.AddSingleton(sp => CreateQueueService(connectionString, sp.GetRequiredService<StorageTransactionCounter>()));
+        services.AddSingleton(sp => CreateTableService(connection, sp.GetRequiredService<StorageTransactionCounter>()));
+        services.AddSingleton(sp => CreateQueueService(connection, sp.GetRequiredService<StorageTransactionCounter>()));
         services.AddSingleton(sp => new StorageTables(sp.GetRequiredService<TableServiceClient>(), options));
 
         services.AddSingleton(sp => new TableGuardianStore(sp.GetRequiredService<StorageTables>(), sp.GetRequiredService<TimeProvider>()));
@@ -48,7 +58,11 @@ public static class StorageServiceCollectionExtensions
     }
 
     /// <summary>A table service client whose requests <paramref name="counter"/> counts.</summary>
-    public static TableServiceClient CreateTableService(string connectionString, StorageTransactionCounter? counter = null)
+    public static TableServiceClient CreateTableService(string connectionString, StorageTransactionCounter? counter = null) =>
+        CreateTableService(StorageConnection.FromConnectionString(connectionString), counter);
+
+    /// <summary>A table service client over <paramref name="connection"/> whose requests <paramref name="counter"/> counts.</summary>
+    public static TableServiceClient CreateTableService(StorageConnection connection, StorageTransactionCounter? counter = null)
     {
         var clientOptions = new TableClientOptions();
         if (counter is not null)
@@ -56,11 +70,15 @@ public static class StorageServiceCollectionExtensions
             clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
         }
 
-        return new TableServiceClient(connectionString, clientOptions);
+        return connection.CreateTableService(clientOptions);
     }
 
     /// <summary>A queue service client whose requests <paramref name="counter"/> counts. Messages are sent as given (no SDK encoding).</summary>
-    public static QueueServiceClient CreateQueueService(string connectionString, StorageTransactionCounter? counter = null)
+    public static QueueServiceClient CreateQueueService(string connectionString, StorageTransactionCounter? counter = null) =>
+        CreateQueueService(StorageConnection.FromConnectionString(connectionString), counter);
+
+    /// <summary>A queue service client over <paramref name="connection"/> whose requests <paramref name="counter"/> counts.</summary>
+    public static QueueServiceClient CreateQueueService(StorageConnection connection, StorageTransactionCounter? counter = null)
     {
         var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
         if (counter is not null)
@@ -68,6 +86,6 @@ public static class StorageServiceCollectionExtensions
             clientOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
         }
 
-        return new QueueServiceClient(connectionString, clientOptions);
+        return connection.CreateQueueService(clientOptions);
     }
 }

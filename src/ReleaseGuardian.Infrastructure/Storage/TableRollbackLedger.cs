@@ -34,8 +34,19 @@ public sealed class TableRollbackLedger(StorageTables tables, TimeProvider time)
         {
             var existing = (await table.GetEntityAsync<TableEntity>(Partition, row.RowKey, cancellationToken: cancellationToken)).Value;
             var holder = existing.GetString("RunId") ?? "";
-            return new RollbackClaim(holder == runId, holder, existing.GetString("Result"));
+            // Run ids are unique per guardian only (one load test judged by two guardians is lt-x in both),
+            // so the claim is this run's only when the guardian matches too.
+            var mine = holder == runId && existing.GetString("GuardianId") == guardianId;
+            return new RollbackClaim(mine, holder, existing.GetString("Result"));
         }
+    }
+
+    /// <inheritdoc />
+    public async Task<RollbackClaim?> FindAsync(string changeKey, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(Table, cancellationToken);
+        var read = await table.GetEntityIfExistsAsync<TableEntity>(Partition, KeyText.Segment(changeKey), cancellationToken: cancellationToken);
+        return read.HasValue ? new RollbackClaim(false, read.Value!.GetString("RunId") ?? "", read.Value.GetString("Result")) : null;
     }
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using ReleaseGuardian.Application.Hosting;
 using ReleaseGuardian.Application.Workflow;
+using ReleaseGuardian.Infrastructure.HttpApi;
 using ReleaseGuardian.Server.Http;
 
 namespace ReleaseGuardian.Server.Apis;
@@ -23,7 +24,7 @@ internal static class OrchestrationStatusApi
         var status = await statuses.GetStatusAsync(id, cancellationToken);
         if (status is null)
         {
-            return Problems.NotFound("id", $"no orchestration instance '{id}'");
+            return new ApiResult(ApiResponse.NotFound("id", $"no orchestration instance '{id}'"));
         }
 
         var body = new

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using ReleaseGuardian.Application.Ingestion;
 using ReleaseGuardian.Infrastructure.Storage;
+using ReleaseGuardian.Server.Hosting;
 
 namespace ReleaseGuardian.Server.Ingestion;
 
@@ -29,42 +30,21 @@ internal sealed partial class QueueListener(
     GuardianEventQueue queue,
     IngestionService ingestion,
     IOptions<QueueListenerOptions> options,
-    ILogger<QueueListener> logger) : BackgroundService
+    ILogger<QueueListener> logger) : QueuePollingService(logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override bool Enabled => options.Value.Enabled;
+
+    protected override TimeSpan PollInterval => options.Value.PollInterval;
+
+    protected override async Task<int> PollOnceAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.Enabled)
+        var messages = await queue.ReceiveAsync(16, options.Value.VisibilityTimeout, cancellationToken);
+        foreach (var message in messages)
         {
-            return;
+            await HandleAsync(message, cancellationToken);
         }
 
-        await Task.Yield();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var messages = await queue.ReceiveAsync(16, options.Value.VisibilityTimeout, stoppingToken);
-                if (messages.Count == 0)
-                {
-                    await Task.Delay(options.Value.PollInterval, stoppingToken);
-                    continue;
-                }
-
-                foreach (var message in messages)
-                {
-                    await HandleAsync(message, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogPollFailed(logger, e);
-                await Task.Delay(options.Value.PollInterval * 4, stoppingToken);
-            }
-        }
+        return messages.Count;
     }
 
     private async Task HandleAsync(GuardianQueueMessage message, CancellationToken cancellationToken)
@@ -96,8 +76,6 @@ internal sealed partial class QueueListener(
         await queue.DelayRetryAsync(message, options.Value.RetryDelay, cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling guardian-events failed")]
-    private static partial void LogPollFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue message {MessageId} failed on dequeue {DequeueCount}: {Reason}")]
     private static partial void LogMessageFailed(ILogger logger, string messageId, long dequeueCount, string reason);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ReleaseGuardian.Application.Hosting;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Infrastructure.Workflow;
+using ReleaseGuardian.Server.Hosting;
 
 namespace ReleaseGuardian.Server.Workflow;
 
@@ -28,41 +29,19 @@ internal sealed partial class WorkflowRunner(
     TableWorkflowStore store,
     IServiceScopeFactory scopes,
     IOptions<WorkflowRunnerOptions> options,
-    ILogger<WorkflowRunner> logger) : BackgroundService
+    ILogger<WorkflowRunner> logger) : QueuePollingService(logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override bool Enabled => options.Value.Enabled;
+
+    protected override TimeSpan PollInterval => options.Value.PollInterval;
+
+    protected override async Task<int> PollOnceAsync(CancellationToken cancellationToken)
     {
-        if (!options.Value.Enabled)
-        {
-            return;
-        }
-
-        await Task.Yield();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await store.EnsureCreatedAsync();
-                QueueMessage[] messages = await store.WorkQueue.ReceiveMessagesAsync(
-                    maxMessages: 4, visibilityTimeout: options.Value.VisibilityTimeout, stoppingToken);
-                if (messages.Length == 0)
-                {
-                    await Task.Delay(options.Value.PollInterval, stoppingToken);
-                    continue;
-                }
-
-                await Task.WhenAll(messages.Select(m => HandleAsync(m, stoppingToken)));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogPollFailed(logger, e);
-                await Task.Delay(options.Value.PollInterval * 5, stoppingToken);
-            }
-        }
+        await store.EnsureCreatedAsync();
+        QueueMessage[] messages = await store.WorkQueue.ReceiveMessagesAsync(
+            maxMessages: 4, visibilityTimeout: options.Value.VisibilityTimeout, cancellationToken);
+        await Task.WhenAll(messages.Select(m => HandleAsync(m, cancellationToken)));
+        return messages.Length;
     }
 
     private async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
@@ -112,8 +91,6 @@ internal sealed partial class WorkflowRunner(
         return context.Executed;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling the workflow queue failed")]
-    private static partial void LogPollFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Workflow instance {InstanceId} failed on delivery {DequeueCount}")]
     private static partial void LogInstanceFailed(ILogger logger, string instanceId, long dequeueCount, Exception exception);

@@ -64,8 +64,9 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite)
             Assert.All(charts, c => Assert.Equal(7, c.GetProperty("points").GetInt32()));
             Assert.All(charts, c => Assert.Equal(1, c.GetProperty("rolledBackMarks").GetInt32()));
             Assert.All(charts, c => Assert.True(c.GetProperty("bands").GetInt32() > 7, "every chart draws its threshold bands"));
-            var failed = Assert.Single(charts, c => c.GetProperty("failed").GetBoolean());
-            Assert.Equal("error rate", failed.GetProperty("objective").GetString());
+            // The error rate is what fails (latency only slows; on a very busy machine it may cross a threshold too).
+            var failed = Assert.Single(charts, c => c.GetProperty("objective").GetString() == "error rate");
+            Assert.True(failed.GetProperty("failed").GetBoolean());
             Assert.Equal(["lt-validate-1"], failed.GetProperty("failedPoints").EnumerateArray().Select(p => p.GetString()));
 
             var banner = page.GetProperty("nogoBanner").GetString();

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -20,7 +21,9 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
         _storage = storage;
         _settings = settings;
         Prefix = AzuriteFixture.UniqueName("t");
-        UseKestrel(0);
+        // UseKestrel(0) races: the factory rewrites IServerAddressesFeature after the minimal-hosting app has started
+        // Kestrel on its own thread, which intermittently throws (dotnet/aspnetcore#67714). An explicit endpoint avoids it.
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
     }
 
     /// <summary>The storage prefix of this server's tables and queues.</summary>

@@ -1,0 +1,23 @@
+using Microsoft.DurableTask;
+using ReleaseGuardian.Application.Workflow;
+
+namespace ReleaseGuardian.Functions.Workflow;
+
+/// <summary>The workflow port over Durable Functions' <see cref="TaskOrchestrationContext"/>; Durable does the replay.</summary>
+internal sealed class DurableWorkflowContext(TaskOrchestrationContext context) : IWorkflowContext
+{
+    // A transient failure (metrics source, flag service, storage) gets two more tries, 5 s then 10 s later.
+    private static readonly TaskOptions ActivityRetries =
+        TaskOptions.FromRetryPolicy(new RetryPolicy(maxNumberOfAttempts: 3, firstRetryInterval: TimeSpan.FromSeconds(5), backoffCoefficient: 2.0));
+
+    public string InstanceId => context.InstanceId;
+
+    public DateTime CurrentUtcDateTime => context.CurrentUtcDateTime;
+
+    public bool IsReplaying => context.IsReplaying;
+
+    public Task<TResult> CallActivityAsync<TResult>(string name, object input) =>
+        context.CallActivityAsync<TResult>(name, input, ActivityRetries);
+
+    public void SetCustomStatus(WorkflowProgress progress) => context.SetCustomStatus(progress);
+}

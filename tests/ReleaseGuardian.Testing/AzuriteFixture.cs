@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.Net.Sockets;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using ReleaseGuardian.Demo.Emulation;
 using Xunit;
 
 namespace ReleaseGuardian.Testing;
@@ -9,15 +8,15 @@ namespace ReleaseGuardian.Testing;
 /// <summary>
 /// A real Azurite for the tests. The test command starts one and hands its connection string over in
 /// <c>RELEASEGUARDIAN_TEST_STORAGE</c>; when a test runs outside it (an IDE), the fixture starts its own
-/// from <c>eng/tools/node_modules</c> on free loopback ports and stops it afterwards.
+/// from <c>eng/tools/node_modules</c> on free loopback ports and stops it afterwards, with the same
+/// <see cref="AzuriteEmulator"/> the demo uses.
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     /// <summary>The variable eng/test.sh sets.</summary>
     public const string ConnectionStringVariable = "RELEASEGUARDIAN_TEST_STORAGE";
 
-    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    private Process? _ownAzurite;
+    private AzuriteEmulator? _ownAzurite;
 
     /// <summary>Connection string of the running Azurite.</summary>
     public string ConnectionString { get; private set; } = "";
@@ -39,93 +38,34 @@ public sealed class AzuriteFixture : IAsyncLifetime
             return;
         }
 
-        var azurite = Path.Combine(RepositoryRoot(), "eng", "tools", "node_modules", ".bin", "azurite");
+        var azurite = AzuriteEmulator.ExecutablePath(RepositoryRoot());
         if (!File.Exists(azurite))
         {
             throw new InvalidOperationException(
                 $"{ConnectionStringVariable} is not set and Azurite is not installed at {azurite}. Run the tests with eng/test.sh, which installs and starts it.");
         }
 
-        int blob = FreePort(), queue = FreePort(), table = FreePort();
-        var info = new ProcessStartInfo(azurite)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in new[]
-        {
-            "--silent", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose",
-            "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(),
-            "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
-            "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
-        })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        _ownAzurite = Process.Start(info) ?? throw new InvalidOperationException("Azurite did not start.");
-        await WaitForPortsAsync(blob, queue, table);
-        ConnectionString = BuildConnectionString(blob, queue, table);
+        _ownAzurite = await AzuriteEmulator.StartAsync(azurite);
+        ConnectionString = _ownAzurite.ConnectionString;
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        if (_ownAzurite is { HasExited: false })
+        if (_ownAzurite is not null)
         {
-            _ownAzurite.Kill(entireProcessTree: true);
-            _ownAzurite.WaitForExit(5000);
+            await _ownAzurite.DisposeAsync();
         }
-
-        _ownAzurite?.Dispose();
-        return Task.CompletedTask;
     }
 
     /// <summary>Connection string for Azurite on the given loopback ports.</summary>
     public static string BuildConnectionString(int blobPort, int queuePort, int tablePort) =>
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-        $"AccountKey={AccountKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;" +
-        $"QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;" +
-        $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
+        AzuriteEmulator.BuildConnectionString(blobPort, queuePort, tablePort);
 
     /// <summary>A loopback port that was free a moment ago.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => AzuriteEmulator.FreePort();
 
     /// <summary>The repository's top folder, found from the test assembly's location.</summary>
-    public static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static async Task WaitForPortsAsync(params int[] ports)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        foreach (var port in ports)
-        {
-            while (true)
-            {
-                try
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                    break;
-                }
-                catch (SocketException) when (DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(100);
-                }
-            }
-        }
-    }
+    public static string RepositoryRoot() =>
+        AzuriteEmulator.FindRepositoryRoot(AppContext.BaseDirectory)
+        ?? throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
 }

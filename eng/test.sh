@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command. On a fresh machine it installs what the tests need (Azurite from npm,
-# into eng/tools), starts Azurite on free loopback ports with in-memory persistence, builds and runs
-# every test project (never ReleaseGuardian.Functions), stops Azurite, and prints
-# "tests: N passed, N failed" as its last line.
+# into eng/tools; Debian's chromium for the dashboard's browser test), starts Azurite on free loopback
+# ports with in-memory persistence, builds and runs every test project (never ReleaseGuardian.Functions),
+# stops Azurite, and prints "tests: N passed, N failed" as its last line.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -14,6 +14,8 @@ log() { printf '[test] %s\n' "$*" >&2; }
 # shellcheck source=eng/azurite.sh
 source "$root/eng/azurite.sh"
 azurite_install
+# The dashboard's browser test drives Debian's Chromium, headless (it fails, never skips, without it).
+command -v chromium >/dev/null 2>&1 || { log "installing chromium"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >"$results/chromium-install.log" 2>&1 || log "chromium could not be installed; see .test-results/chromium-install.log"; }
 azurite_start "$results/azurite.log"
 trap azurite_stop EXIT
 export RELEASEGUARDIAN_TEST_STORAGE="$AZURITE_CONNECTION_STRING"

@@ -1,6 +1,6 @@
-using System.Net.Sockets;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using ReleaseGuardian.Demo.Emulation;
 using Xunit;
 
 namespace ReleaseGuardian.Testing;
@@ -8,15 +8,15 @@ namespace ReleaseGuardian.Testing;
 /// <summary>
 /// A real Azurite for the tests. The test command starts one and hands its connection string over in
 /// <c>RELEASEGUARDIAN_TEST_STORAGE</c>; when a test runs outside it (an IDE), the fixture starts its own
-/// from <c>eng/tools/node_modules</c> on free loopback ports and stops it afterwards.
+/// from <c>eng/tools/node_modules</c> on free loopback ports and stops it afterwards, with the same
+/// <see cref="AzuriteEmulator"/> the demo uses.
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     /// <summary>The variable eng/test.sh sets.</summary>
     public const string ConnectionStringVariable = "RELEASEGUARDIAN_TEST_STORAGE";
 
-    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    private AzuriteProcess? _ownAzurite;
+    private AzuriteEmulator? _ownAzurite;
 
     /// <summary>Connection string of the running Azurite.</summary>
     public string ConnectionString { get; private set; } = "";
@@ -38,7 +38,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
             return;
         }
 
-        _ownAzurite = await AzuriteProcess.StartAsync();
+        var azurite = AzuriteEmulator.ExecutablePath(RepositoryRoot());
+        if (!File.Exists(azurite))
+        {
+            throw new InvalidOperationException(
+                $"{ConnectionStringVariable} is not set and Azurite is not installed at {azurite}. Run the tests with eng/test.sh, which installs and starts it.");
+        }
+
+        _ownAzurite = await AzuriteEmulator.StartAsync(azurite);
         ConnectionString = _ownAzurite.ConnectionString;
     }
 
@@ -52,29 +59,13 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     /// <summary>Connection string for Azurite on the given loopback ports.</summary>
     public static string BuildConnectionString(int blobPort, int queuePort, int tablePort) =>
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-        $"AccountKey={AccountKey};" +
-        $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;" +
-        $"QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;" +
-        $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
+        AzuriteEmulator.BuildConnectionString(blobPort, queuePort, tablePort);
 
     /// <summary>A loopback port that was free a moment ago.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => AzuriteEmulator.FreePort();
 
     /// <summary>The repository's top folder, found from the test assembly's location.</summary>
-    public static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Functions.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string RepositoryRoot() =>
+        AzuriteEmulator.FindRepositoryRoot(AppContext.BaseDirectory)
+        ?? throw new InvalidOperationException("Functions.sln not found above " + AppContext.BaseDirectory);
 }

@@ -1,12 +1,13 @@
 using System.Diagnostics;
-using System.Net.Sockets;
+using ReleaseGuardian.Demo.Emulation;
 
 namespace ReleaseGuardian.Testing;
 
 /// <summary>
 /// One Azurite process from <c>eng/tools/node_modules</c> on fixed loopback ports, which a test can stop and
 /// start again on the same ports (a storage outage). With a <see cref="Location"/> and no in-memory persistence
-/// its data survives a restart.
+/// its data survives a restart. (<see cref="AzuriteEmulator"/>, which the fixture and the demo use, starts once on
+/// ports of its own choosing and cannot come back on the same ones.)
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {
@@ -39,7 +40,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
     {
         get
         {
-            var azurite = Path.Combine(AzuriteFixture.RepositoryRoot(), "eng", "tools", "node_modules", ".bin", "azurite");
+            var azurite = AzuriteEmulator.ExecutablePath(AzuriteFixture.RepositoryRoot());
             if (!File.Exists(azurite))
             {
                 throw new InvalidOperationException($"Azurite is not installed at {azurite}; run eng/test.sh once, which installs it.");
@@ -177,30 +178,22 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until every port accepts a TCP connection (30 s at most).</summary>
-    public static async Task WaitForPortsAsync(Process? process, params int[] ports)
+    private static async Task WaitForPortsAsync(Process process, int blob, int queue, int table)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        foreach (var port in ports)
+        while (!await AzuriteEmulator.IsReachableAsync(blob, queue, table))
         {
-            while (true)
+            if (process.HasExited)
             {
-                try
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                    break;
-                }
-                catch (SocketException) when (DateTime.UtcNow < deadline)
-                {
-                    if (process is { HasExited: true })
-                    {
-                        throw new InvalidOperationException($"Azurite exited with code {process.ExitCode} before listening on {port}.");
-                    }
-
-                    await Task.Delay(100);
-                }
+                throw new InvalidOperationException($"Azurite exited with code {process.ExitCode} while starting.");
             }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Azurite did not listen on 127.0.0.1:{blob},{queue},{table} within 30 s.");
+            }
+
+            await Task.Delay(100);
         }
     }
 }

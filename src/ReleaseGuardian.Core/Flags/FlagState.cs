@@ -8,10 +8,14 @@ namespace ReleaseGuardian.Core.Flags;
 /// <param name="Variant">The served variation, default variant or value (as text), where there is one.</param>
 public sealed record FlagState(bool? Enabled, string? Variant = null)
 {
-    /// <summary>Plain words for explanations: "on (variant 'v2')", "off".</summary>
-    public override string ToString()
+    /// <summary>
+    /// Plain words for explanations: "on", "off", "variant 'v2'", "disabled (variant 'v2')". Where a variant is
+    /// served it is what people recognise, so it leads; "enabled" only says the flag evaluates at all.
+    /// </summary>
+    public override string ToString() => (Enabled, Variant) switch
     {
-        var onOff = Enabled switch { true => "on", false => "off", null => "unknown" };
-        return Variant is null ? onOff : $"{onOff} (variant '{Variant}')";
-    }
+        (_, null) => Enabled switch { true => "on", false => "off", null => "unknown" },
+        (false, _) => $"disabled (variant '{Variant}')",
+        _ => $"variant '{Variant}'",
+    };
 }

@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using ReleaseGuardian.Application.Telemetry;
+
+namespace ReleaseGuardian.Demo.Checkout;
+
+/// <summary>How the new checkout misbehaves while its flag is on.</summary>
+public sealed class CheckoutServiceOptions
+{
+    /// <summary>The flag that switches the new checkout on.</summary>
+    public string FlagKey { get; set; } = "new-checkout";
+
+    /// <summary>Share of checkouts that fail with 500 while the flag is on (default 0.15).</summary>
+    public double FailureShareWhenOn { get; set; } = 0.15;
+
+    /// <summary>Work every checkout takes (default 5-15 ms).</summary>
+    public (int MinMs, int MaxMs) BaseLatency { get; set; } = (5, 15);
+
+    /// <summary>Extra latency of the new checkout (default 80-180 ms).</summary>
+    public (int MinMs, int MaxMs) ExtraLatencyWhenOn { get; set; } = (80, 180);
+}
+
+/// <summary>
+/// The sample "checkout" service the demo guards: an ASP.NET Core minimal API on a free 127.0.0.1 port whose
+/// feature flag lives in a flagd flag file it watches. With the flag on, the new checkout is slower and fails
+/// a share of requests. Routes: <c>POST /checkout</c>, <c>GET /flags/{key}</c> (the current evaluation),
+/// <c>POST /hooks/notifications</c> (an on-call channel that keeps what Release Guardian sends) and <c>GET /healthz</c>.
+/// </summary>
+public sealed class CheckoutService : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly FlagdFileWatcher _flag;
+    private readonly ConcurrentQueue<string> _notifications = new();
+
+    private CheckoutService(WebApplication app, FlagdFileWatcher flag, Uri baseAddress)
+    {
+        _app = app;
+        _flag = flag;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>The service's address, e.g. http://127.0.0.1:41234/.</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>The route the load generator drives.</summary>
+    public Uri CheckoutUri => new(BaseAddress, "checkout");
+
+    /// <summary>Where Release Guardian's notifications can be delivered.</summary>
+    public Uri NotificationHook => new(BaseAddress, "hooks/notifications");
+
+    /// <summary>The flag's evaluation now, as the service serves it.</summary>
+    public FlagEvaluation Flag => _flag.Current;
+
+    /// <summary>Notification bodies received on <see cref="NotificationHook"/>, in arrival order.</summary>
+    public IReadOnlyList<string> Notifications => _notifications.ToArray();
+
+    /// <summary>Starts the service on a free loopback port, reading its flag from <paramref name="flagFile"/>.</summary>
+    public static async Task<CheckoutService> StartAsync(string flagFile, CheckoutServiceOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new CheckoutServiceOptions();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("checkout"))
+            .WithTracing(tracing => tracing.AddSource(CheckoutTelemetry.Name))
+            .WithMetrics(metrics => metrics.AddMeter(CheckoutTelemetry.Name));
+        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        {
+            otel.UseOtlpExporter();
+        }
+
+        var app = builder.Build();
+        var flag = new FlagdFileWatcher(flagFile, options.FlagKey);
+        CheckoutService? service = null;
+        app.MapPost("/checkout", (HttpContext http, CancellationToken aborted) => CheckoutAsync(flag.Current, options, http.Connection.LocalPort, aborted));
+        app.MapGet("/flags/{key}", (string key) => key == options.FlagKey ? Results.Content(Describe(flag.Current), "application/json") : Results.NotFound());
+        app.MapPost("/hooks/notifications", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            service!._notifications.Enqueue(await reader.ReadToEndAsync());
+            return Results.NoContent();
+        });
+        app.MapGet("/healthz", () => Results.Content("""{"status":"ok"}""", "application/json"));
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            flag.Dispose();
+            await app.DisposeAsync();
+            throw;
+        }
+
+        service = new CheckoutService(app, flag, new Uri(app.Urls.First().TrimEnd('/') + "/"));
+        return service;
+    }
+
+    private static async Task<IResult> CheckoutAsync(FlagEvaluation flag, CheckoutServiceOptions options, int port, CancellationToken aborted)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var activity = CheckoutTelemetry.Source.StartActivity("checkout");
+        activity?.SetTag("server.port", port);
+        var tags = new TagList
+        {
+            { GuardianTelemetry.FeatureFlag.Key, flag.FlagKey },
+            { GuardianTelemetry.FeatureFlag.ResultVariant, flag.VariantOrDefault },
+            { GuardianTelemetry.FeatureFlag.ProviderName, CheckoutTelemetry.ProviderName },
+        };
+        foreach (var span in new[] { activity, Activity.Current }.Distinct())
+        {
+            span?.SetTag(GuardianTelemetry.FeatureFlag.Key, flag.FlagKey)
+                .SetTag(GuardianTelemetry.FeatureFlag.ResultVariant, flag.VariantOrDefault)
+                .SetTag(GuardianTelemetry.FeatureFlag.ProviderName, CheckoutTelemetry.ProviderName)
+                .SetTag(GuardianTelemetry.FeatureFlag.ResultValue, flag.Value)
+                .SetTag(GuardianTelemetry.FeatureFlag.ResultReason, flag.Reason);
+        }
+
+        var delay = Random.Shared.Next(options.BaseLatency.MinMs, options.BaseLatency.MaxMs + 1);
+        if (flag.Value)
+        {
+            delay += Random.Shared.Next(options.ExtraLatencyWhenOn.MinMs, options.ExtraLatencyWhenOn.MaxMs + 1);
+        }
+
+        await Task.Delay(delay, aborted);
+        var fails = flag.Value && Random.Shared.NextDouble() < options.FailureShareWhenOn;
+        var status = fails ? StatusCodes.Status500InternalServerError : StatusCodes.Status200OK;
+        activity?.SetTag("http.response.status_code", status);
+        if (fails)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "the new checkout lost the basket");
+        }
+
+        tags.Add("http.response.status_code", status);
+        CheckoutTelemetry.Requests.Add(1, tags);
+        CheckoutTelemetry.Duration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
+        return fails
+            ? Results.Problem(title: "checkout failed", detail: "the new checkout lost the basket", statusCode: status)
+            : Results.Content($$"""{"order":"{{Guid.NewGuid().ToString("N")[..12]}}","checkout":"{{(flag.Value ? "new" : "classic")}}"}""", "application/json");
+    }
+
+    private static string Describe(FlagEvaluation flag)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("key", flag.FlagKey);
+            json.WriteBoolean("value", flag.Value);
+            json.WriteString("variant", flag.Variant);
+            json.WriteString("reason", flag.Reason);
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _flag.Dispose();
+    }
+}

@@ -13,6 +13,7 @@ app.MapGuardiansApi();
 app.MapRunsApi();
 app.MapNotificationsApi();
 app.MapOrchestrationStatusApi();
+app.MapDiagnosticsApi(app.Configuration);
 app.Run();
 
 /// <summary>The standalone host's entry point (public for the integration tests' WebApplicationFactory).</summary>

@@ -23,7 +23,7 @@ public sealed class GuardianServerProcess : IAsyncDisposable
         var port = FlagServiceStub.FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { serverDll, "--urls", $"http://127.0.0.1:{port}" },
+            ArgumentList = { Path.GetFullPath(serverDll), "--urls", $"http://127.0.0.1:{port}" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -183,7 +183,7 @@ public static class LoadRunner
             .ToDictionary(kv => NormalisedKey(kv.Key), kv => kv.Count, StringComparer.Ordinal);
 
     // Tables carry the run's random prefix; drop it so repetitions line up.
-    private static string NormalisedKey(string key) => System.Text.RegularExpressions.Regex.Replace(key, "^bench[0-9a-f]+", "", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static string NormalisedKey(string key) => System.Text.RegularExpressions.Regex.Replace(key, "^bench[0-9a-f]+-?", "", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     // (d) Azurite's own rate for single-entity inserts with the same concurrency and count, from this process.
     private static async Task RawInsertsAsync(LoadRunOptions options, string prefix, Dictionary<string, double> result)

@@ -47,12 +47,6 @@ public sealed class ReleaseActivities(
         var request = input.Request;
         var guardian = await RequireGuardianAsync(request.GuardianId, cancellationToken);
 
-        if (await runs.GetAsync(request.GuardianId, request.RunId, cancellationToken) is { Run.VerdictJson: not null } judged)
-        {
-            // A replay of an activity that already saved its run: answer from what was saved, judge nothing twice.
-            return await ResultOfAsync(guardian, judged.Run, cancellationToken);
-        }
-
         var history = (await runs.GetEligibleHistoryAsync(request.GuardianId, guardian.Training.MaxRuns, cancellationToken: cancellationToken))
             .Where(r => r.RunId != request.RunId)
             .OrderBy(r => r.WindowEnd)
@@ -67,13 +61,18 @@ public sealed class ReleaseActivities(
             VerdictJson.Serialize(verdict, indented: false), DefinitionNames.Of(verdict.Status), false, null,
             change is null ? null : JsonSerializer.Serialize(change, WorkflowJsonContext.Default.ChangeUnderTestRecord),
             clock.GetUtcNow());
+        // Saved only if new: a replay of an activity that already saved its run answers from what was saved, so
+        // the verdict is never judged twice. Reading first would cost a transaction on every first execution.
         var saved = await runs.SaveAsync(record, WriteCondition.IfNotExists, cancellationToken);
         if (!saved.Succeeded)
         {
             record = (await runs.GetAsync(request.GuardianId, request.RunId, cancellationToken))?.Run ?? record;
         }
+        else
+        {
+            GuardianTelemetry.Verdicts.Add(1, new KeyValuePair<string, object?>("releaseguardian.decision", DefinitionNames.Of(verdict.Decision)));
+        }
 
-        GuardianTelemetry.Verdicts.Add(1, new KeyValuePair<string, object?>("releaseguardian.decision", DefinitionNames.Of(verdict.Decision)));
         return await ResultOfAsync(guardian, record, cancellationToken);
     }
 

@@ -21,6 +21,7 @@ trap azurite_stop EXIT
 dotnet tests/ReleaseGuardian.Benchmarks/bin/Release/net10.0/ReleaseGuardian.Benchmarks.dll loadrun \
   --server-dll src/ReleaseGuardian.Server/bin/Release/net10.0/ReleaseGuardian.Server.dll \
   --storage "$AZURITE_CONNECTION_STRING" \
+  --azurite-pid "$(pgrep -P "$AZURITE_PID" -f azurite || echo "$AZURITE_PID")" \
   --output .test-results/bench/loadrun.json \
   --server-log .test-results/bench/server.log \
   "$@"

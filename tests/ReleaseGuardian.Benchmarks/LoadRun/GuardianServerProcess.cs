@@ -18,6 +18,16 @@ public sealed class GuardianServerProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>CPU time the server process has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<GuardianServerProcess> StartAsync(string serverDll, IReadOnlyDictionary<string, string> environment, string logFile)
     {
         var port = FlagServiceStub.FreePort();

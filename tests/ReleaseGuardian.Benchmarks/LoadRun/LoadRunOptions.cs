@@ -5,7 +5,7 @@ namespace ReleaseGuardian.Benchmarks.LoadRun;
 
 /// <summary>
 /// <c>loadrun --server-dll PATH --storage CONNECTION [--repeat 3] [--webhooks 2000] [--concurrency 16]
-/// [--evaluations 50] [--output PATH] [--server-log PATH] [--set Key=Value ...]</c>; <c>--set</c> passes extra
+/// [--evaluations 50] [--azurite-pid PID] [--output PATH] [--server-log PATH] [--set Key=Value ...]</c>; <c>--set</c> passes extra
 /// server settings as environment variables (e.g. <c>--set Workflow__PollInterval=00:00:00.050</c>).
 /// </summary>
 public sealed class LoadRunOptions
@@ -27,6 +27,9 @@ public sealed class LoadRunOptions
 
     public string ServerLog { get; set; } = ".test-results/bench/server.log";
 
+    /// <summary>Azurite's process id, to measure its CPU time per operation (eng/bench.sh passes it).</summary>
+    public int? AzuritePid { get; set; }
+
     public Dictionary<string, string> ServerSettings { get; set; } = new(StringComparer.Ordinal);
 
     public static LoadRunOptions Parse(string[] args)
@@ -45,6 +48,7 @@ public sealed class LoadRunOptions
                 case "--concurrency": options.Concurrency = Count(); break;
                 case "--evaluations": options.Evaluations = Count(); break;
                 case "--output": options.Output = Value(); break;
+                case "--azurite-pid": options.AzuritePid = Count(); break;
                 case "--server-log": options.ServerLog = Value(); break;
                 case "--set":
                     var setting = Value().Split('=', 2);

@@ -81,7 +81,7 @@ public static class LoadRunner
         }
 
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
-        await ThroughputAsync(http, management, options, rep, prefix, result);
+        await ThroughputAsync(http, management, server, options, rep, prefix, result);
         await EvaluationsAsync(http, management, flagService, options, result);
         return result;
     }
@@ -90,10 +90,12 @@ public static class LoadRunner
     // (d) Azurite's own single-entity insert rate with the same concurrency, from this process. The two alternate in
     // four blocks each, so both see the same background load (the machine is shared).
     private const int Blocks = 4;
+    private const int Warmup = 500;
 
-    private static async Task ThroughputAsync(HttpClient http, HttpClient management, LoadRunOptions options, int rep, string prefix, Dictionary<string, double> result)
+    private static async Task ThroughputAsync(
+        HttpClient http, HttpClient management, GuardianServerProcess server, LoadRunOptions options, int rep, string prefix, Dictionary<string, double> result)
     {
-        var bodies = Enumerable.Range(0, options.Webhooks + 200)
+        var bodies = Enumerable.Range(0, options.Webhooks + Warmup)
             .Select(i => Deliveries.LaunchDarklyBody($"r{rep}-wh-{i:D6}", Base.AddSeconds(i)))
             .Select(b => Encoding.UTF8.GetString(b).Replace("new-checkout", $"bench-flag-{b.Length % 10}", StringComparison.Ordinal))
             .Select(Encoding.UTF8.GetBytes)
@@ -102,8 +104,8 @@ public static class LoadRunner
         await table.CreateIfNotExistsAsync();
 
         // Warm-up: JIT, connections, tables.
-        await SendAllAsync(bodies[..200], options.Concurrency, http);
-        await InsertAllAsync(table, 200, options.Concurrency);
+        await SendAllAsync(bodies[..Warmup], options.Concurrency, http);
+        await InsertAllAsync(table, Warmup, options.Concurrency);
 
         var before = await GuardianServerProcess.StorageCountsAsync(management);
         var webhookTime = TimeSpan.Zero;
@@ -112,14 +114,41 @@ public static class LoadRunner
         var latencies = new List<double>();
         var failures = 0;
         var block = options.Webhooks / Blocks;
+        // CPU time per operation does not depend on what else the machine is doing, unlike the rates.
+        using var azurite = options.AzuritePid is { } pid ? Process.GetProcessById(pid) : null;
+        TimeSpan AzuriteCpu()
+        {
+            azurite?.Refresh();
+            return azurite?.TotalProcessorTime ?? TimeSpan.Zero;
+        }
+
+        TimeSpan serverCpu = TimeSpan.Zero, azuriteWebhookCpu = TimeSpan.Zero, azuriteInsertCpu = TimeSpan.Zero, azuritePairCpu = TimeSpan.Zero;
         for (var b = 0; b < Blocks; b++)
         {
-            var (elapsed, blockLatencies, blockFailures) = await SendAllAsync(bodies[(200 + (b * block))..(200 + ((b + 1) * block))], options.Concurrency, http);
+            var (server0, azurite0) = (server.CpuTime, AzuriteCpu());
+            var (elapsed, blockLatencies, blockFailures) = await SendAllAsync(bodies[(Warmup + (b * block))..(Warmup + ((b + 1) * block))], options.Concurrency, http);
+            serverCpu += server.CpuTime - server0;
+            azuriteWebhookCpu += AzuriteCpu() - azurite0;
             webhookTime += elapsed;
             latencies.AddRange(blockLatencies);
             failures += blockFailures;
+
+            azurite0 = AzuriteCpu();
             insertTime += await InsertAllAsync(table, block, options.Concurrency);
+            azuriteInsertCpu += AzuriteCpu() - azurite0;
+
+            azurite0 = AzuriteCpu();
             batchTime += await InsertPairsAsync(table, block, options.Concurrency);
+            azuritePairCpu += AzuriteCpu() - azurite0;
+        }
+
+        var operations = (double)(block * Blocks);
+        result["server_cpu_us_per_webhook"] = serverCpu.TotalMicroseconds / operations;
+        if (azurite is not null)
+        {
+            result["azurite_cpu_us_per_webhook"] = azuriteWebhookCpu.TotalMicroseconds / operations;
+            result["azurite_cpu_us_per_raw_insert"] = azuriteInsertCpu.TotalMicroseconds / operations;
+            result["azurite_cpu_us_per_raw_pair_batch"] = azuritePairCpu.TotalMicroseconds / operations;
         }
 
         var after = await GuardianServerProcess.StorageCountsAsync(management);

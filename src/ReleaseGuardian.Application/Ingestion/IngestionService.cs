@@ -166,7 +166,7 @@ public sealed class IngestionService(
                     resolved.Add((loadTest with { Result = loadTest.Result with { GuardianId = guardianId } }, guardianId));
                     break;
                 case ChaosFinishedEvent chaos:
-                    if (await guardians.GetAsync(chaos.Result.GuardianId, cancellationToken) is null)
+                    if (await guardians.FindAsync(chaos.Result.GuardianId, cancellationToken) is null)
                     {
                         return Reject(new IngestProblem(IngestFailure.NotFound, field, $"no guardian '{chaos.Result.GuardianId}'"));
                     }
@@ -214,7 +214,7 @@ public sealed class IngestionService(
     {
         if (result.GuardianId is { } id)
         {
-            return await guardians.GetAsync(id, cancellationToken) is null ? null : id;
+            return await guardians.FindAsync(id, cancellationToken) is null ? null : id;
         }
 
         return result.Service is null ? null : (await guardians.FindByServiceAndFlagAsync(result.Service, result.FlagKey, cancellationToken))?.Id;

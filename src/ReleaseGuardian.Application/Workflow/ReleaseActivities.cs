@@ -6,6 +6,7 @@ using ReleaseGuardian.Application.Rollback;
 using ReleaseGuardian.Application.Storage;
 using ReleaseGuardian.Application.Telemetry;
 using ReleaseGuardian.Core.Definitions;
+using ReleaseGuardian.Core.Flags;
 using ReleaseGuardian.Core.Judgement;
 using ReleaseGuardian.Core.LoadTests;
 
@@ -46,12 +47,6 @@ public sealed class ReleaseActivities(
         var request = input.Request;
         var guardian = await RequireGuardianAsync(request.GuardianId, cancellationToken);
 
-        if (await runs.GetAsync(request.GuardianId, request.RunId, cancellationToken) is { Run.VerdictJson: not null } judged)
-        {
-            // A replay of an activity that already saved its run: answer from what was saved, judge nothing twice.
-            return await ResultOfAsync(guardian, judged.Run, cancellationToken);
-        }
-
         var history = (await runs.GetEligibleHistoryAsync(request.GuardianId, guardian.Training.MaxRuns, cancellationToken: cancellationToken))
             .Where(r => r.RunId != request.RunId)
             .OrderBy(r => r.WindowEnd)
@@ -66,13 +61,18 @@ public sealed class ReleaseActivities(
             VerdictJson.Serialize(verdict, indented: false), DefinitionNames.Of(verdict.Status), false, null,
             change is null ? null : JsonSerializer.Serialize(change, WorkflowJsonContext.Default.ChangeUnderTestRecord),
             clock.GetUtcNow());
+        // Saved only if new: a replay of an activity that already saved its run answers from what was saved, so
+        // the verdict is never judged twice. Reading first would cost a transaction on every first execution.
         var saved = await runs.SaveAsync(record, WriteCondition.IfNotExists, cancellationToken);
         if (!saved.Succeeded)
         {
             record = (await runs.GetAsync(request.GuardianId, request.RunId, cancellationToken))?.Run ?? record;
         }
+        else
+        {
+            GuardianTelemetry.Verdicts.Add(1, new KeyValuePair<string, object?>("releaseguardian.decision", DefinitionNames.Of(verdict.Decision)));
+        }
 
-        GuardianTelemetry.Verdicts.Add(1, new KeyValuePair<string, object?>("releaseguardian.decision", DefinitionNames.Of(verdict.Decision)));
         return await ResultOfAsync(guardian, record, cancellationToken);
     }
 
@@ -147,9 +147,14 @@ public sealed class ReleaseActivities(
     private async Task<RollbackFlagResult> DecideRollbackAsync(
         GuardianDefinition guardian, RollbackFlagInput input, ChangeUnderTestRecord change, CancellationToken cancellationToken)
     {
-        // A newer change of the same flag replaced the one under test: rolling back now would undo someone else's work.
-        var newer = (await events.GetChangesSinceAsync(Storage.FlagScope.Of(guardian.Flag!), change.ChangedAt, 50, cancellationToken))
+        // One read of the flag's latest changes (newest first) answers both questions below: whether a newer change
+        // superseded the one under test, and which change came just before it.
+        var recent = (await events.GetChangesSinceAsync(Storage.FlagScope.Of(guardian.Flag!), DateTimeOffset.MinValue, 50, cancellationToken))
             .Select(e => e.Change)
+            .ToList();
+
+        // A newer change of the same flag replaced the one under test: rolling back now would undo someone else's work.
+        var newer = recent
             .Where(c => c.ChangeId != change.ChangeId && c.ChangedAt > change.ChangedAt)
             .MaxBy(c => c.ChangedAt);
         if (newer is not null)
@@ -163,7 +168,7 @@ public sealed class ReleaseActivities(
 
         // Flag services report our own rollback like any other change (LaunchDarkly sends a webhook for every
         // audit-log entry). Undoing that echo would re-apply the change that was judged bad.
-        if (await RolledBackChangeRestoredByAsync(guardian, change, cancellationToken) is { } undone)
+        if (await RolledBackChangeRestoredByAsync(recent, change, cancellationToken) is { } undone)
         {
             return new RollbackFlagResult(RollbackResults.AlreadyRolledBack,
                 $"{change.FlagKey} not rolled back: change {change.ChangeId} restored {change.Current} after run {undone.Claim.ClaimedByRunId} " +
@@ -215,10 +220,9 @@ public sealed class ReleaseActivities(
     // The change just before the one under test, when Release Guardian rolled it back and the change under test
     // is what that rollback restored: the flag service's record of our own rollback.
     private async Task<(string ChangeId, RollbackClaim Claim)?> RolledBackChangeRestoredByAsync(
-        GuardianDefinition guardian, ChangeUnderTestRecord change, CancellationToken cancellationToken)
+        IReadOnlyList<FlagChange> recent, ChangeUnderTestRecord change, CancellationToken cancellationToken)
     {
-        var before = (await events.GetChangesSinceAsync(Storage.FlagScope.Of(guardian.Flag!), DateTimeOffset.MinValue, 50, cancellationToken))
-            .Select(e => e.Change)
+        var before = recent
             .Where(c => c.ChangeId != change.ChangeId && c.ChangedAt < change.ChangedAt)
             .MaxBy(c => c.ChangedAt);
         if (before?.Previous is null || before.Previous != change.Current)

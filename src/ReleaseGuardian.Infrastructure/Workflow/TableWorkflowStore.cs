@@ -145,6 +145,60 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
         }
     }
 
+    /// <summary>
+    /// Writes, in one entity-group transaction, an activity's checkpoint (when given) together with the status row's
+    /// progress and, at the end, its completion: a transaction per activity instead of two or three. When the
+    /// checkpoint already exists (another delivery of the instance wrote it first) the transaction fails whole, and
+    /// the writes are made one by one so the existing checkpoint stands.
+    /// </summary>
+    /// <param name="instanceId">The instance.</param>
+    /// <param name="checkpoint">The activity result to checkpoint, or null.</param>
+    /// <param name="progress">The custom status to record, or null to leave it.</param>
+    /// <param name="completion">The final runtime status and output, or null while the instance runs.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async Task CommitAsync(
+        string instanceId, PendingCheckpoint? checkpoint, WorkflowProgress? progress,
+        (string RuntimeStatus, string OutputJson)? completion, CancellationToken cancellationToken)
+    {
+        var status = new TableEntity(instanceId, StatusRow)
+        {
+            ["RuntimeStatus"] = completion?.RuntimeStatus ?? WorkflowRuntimeStatus.Running,
+            ["LastUpdatedTime"] = _clock.GetUtcNow(),
+        };
+        if (progress is not null)
+        {
+            status["CustomStatus"] = JsonSerializer.Serialize(progress, WorkflowJsonContext.Default.WorkflowProgress);
+        }
+
+        if (completion is { } done)
+        {
+            status["Output"] = done.OutputJson;
+        }
+
+        if (checkpoint is null)
+        {
+            await _table.UpdateEntityAsync(status, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            return;
+        }
+
+        var row = new TableEntity(instanceId, CheckpointRow(checkpoint.Sequence))
+        {
+            ["Activity"] = checkpoint.Activity,
+            ["Result"] = checkpoint.ResultJson,
+        };
+        try
+        {
+            await _table.SubmitTransactionAsync(
+                [new TableTransactionAction(TableTransactionActionType.Add, row), new TableTransactionAction(TableTransactionActionType.UpdateMerge, status, ETag.All)],
+                cancellationToken);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            await CheckpointAsync(instanceId, checkpoint.Sequence, checkpoint.Activity, checkpoint.ResultJson, cancellationToken);
+            await _table.UpdateEntityAsync(status, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
+    }
+
     /// <summary>Marks the instance finished with its output (or the error, when it failed).</summary>
     public async Task CompleteAsync(string instanceId, string runtimeStatus, string outputJson, CancellationToken cancellationToken)
     {
@@ -180,6 +234,12 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
         return document.RootElement.Clone();
     }
 }
+
+/// <summary>An activity result not yet written: checkpoint <paramref name="Sequence"/> of the instance.</summary>
+/// <param name="Sequence">The activity call's number, from 1.</param>
+/// <param name="Activity">The activity's name.</param>
+/// <param name="ResultJson">Its result as JSON.</param>
+public sealed record PendingCheckpoint(int Sequence, string Activity, string ResultJson);
 
 /// <summary>An instance's status and the results of the activities it has completed, in call order.</summary>
 /// <param name="Status">The status row.</param>

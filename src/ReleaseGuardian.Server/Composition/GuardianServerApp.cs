@@ -29,6 +29,7 @@ public static class GuardianServerApp
         app.MapRunsApi();
         app.MapNotificationsApi();
         app.MapOrchestrationStatusApi();
+        app.MapDiagnosticsApi(app.Configuration);
         return app;
     }
 }

@@ -37,9 +37,10 @@ internal sealed class CheckpointedWorkflowContext(
             return (TResult)JsonSerializer.Deserialize(history.Checkpoints[sequence - 1], typeInfo)!;
         }
 
+        // The previous activity's checkpoint is written with the progress of this one, before this one runs.
         await FlushAsync();
         var result = await ReleaseActivityDispatch.InvokeAsync(activities, name, input, cancellationToken);
-        await store.CheckpointAsync(InstanceId, sequence, name, JsonSerializer.Serialize(result, typeInfo), cancellationToken);
+        _pendingCheckpoint = new PendingCheckpoint(sequence, name, JsonSerializer.Serialize(result, typeInfo));
         Executed.Add(name);
         return (TResult)result;
     }
@@ -56,14 +57,23 @@ internal sealed class CheckpointedWorkflowContext(
     }
 
     private WorkflowProgress? _pendingProgress;
+    private PendingCheckpoint? _pendingCheckpoint;
 
-    /// <summary>Writes the latest progress, if it has not been written yet.</summary>
-    public async Task FlushAsync()
+    /// <summary>Writes the last activity's checkpoint and the latest progress, if not written yet, in one transaction.</summary>
+    public Task FlushAsync() => CommitAsync(completion: null);
+
+    /// <summary>Writes what is pending together with the instance's completion: one transaction at the end.</summary>
+    public Task CompleteAsync(string runtimeStatus, string outputJson) => CommitAsync((runtimeStatus, outputJson));
+
+    private async Task CommitAsync((string RuntimeStatus, string OutputJson)? completion)
     {
-        if (_pendingProgress is { } progress)
+        if (_pendingCheckpoint is null && _pendingProgress is null && completion is null)
         {
-            _pendingProgress = null;
-            await store.SetProgressAsync(InstanceId, progress, cancellationToken);
+            return;
         }
+
+        var (checkpoint, progress) = (_pendingCheckpoint, _pendingProgress);
+        await store.CommitAsync(InstanceId, checkpoint, progress, completion, cancellationToken);
+        (_pendingCheckpoint, _pendingProgress) = (null, null);
     }
 }

@@ -83,10 +83,20 @@ internal sealed partial class WorkflowRunner(
         await using var scope = scopes.CreateAsyncScope();
         var activities = scope.ServiceProvider.GetRequiredService<IReleaseActivities>();
         var context = new CheckpointedWorkflowContext(history, store, activities, cancellationToken);
-        var outcome = await ReleaseWorkflow.RunAsync(context, request);
-        await context.FlushAsync();
-        await store.CompleteAsync(instanceId, WorkflowRuntimeStatus.Completed,
-            JsonSerializer.Serialize(outcome, WorkflowJsonContext.Default.EvaluationOutcome), cancellationToken);
+        EvaluationOutcome outcome;
+        try
+        {
+            outcome = await ReleaseWorkflow.RunAsync(context, request);
+        }
+        catch
+        {
+            // Keep what completed before the failure, so the retry replays it instead of running it again.
+            await context.FlushAsync();
+            throw;
+        }
+
+        await context.CompleteAsync(WorkflowRuntimeStatus.Completed,
+            JsonSerializer.Serialize(outcome, WorkflowJsonContext.Default.EvaluationOutcome));
         LogInstanceCompleted(logger, instanceId, outcome.Decision, context.Executed.Count, history.Checkpoints.Count);
         return context.Executed;
     }

@@ -1,0 +1,374 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using ReleaseGuardian.Benchmarks.Ingestion;
+using ReleaseGuardian.Infrastructure.Ingestion;
+
+namespace ReleaseGuardian.Benchmarks.LoadRun;
+
+/// <summary>
+/// The loopback load run (eng/bench.sh): per repetition a fresh server process against Azurite, then
+/// (a) signed LaunchDarkly webhooks from N concurrent clients, (b)+(c) sequential evaluations, bad k6 result to
+/// rollback PATCH, with the storage transactions each one cost, (d) Azurite's raw single-entity insert rate with
+/// the same concurrency. Prints the medians over the repetitions and writes them as JSON.
+/// </summary>
+public static class LoadRunner
+{
+    private const string Guardian = "bench-checkout";
+    private const string LaunchDarklySecret = "bench-ld-secret";
+    private const string K6Secret = "bench-k6-secret";
+    private static readonly DateTimeOffset Base = new(2026, 11, 24, 8, 0, 0, TimeSpan.Zero);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = LoadRunOptions.Parse(args);
+        Console.WriteLine($"load run: {options.Repeat} repetition(s), {options.Webhooks} webhooks x {options.Concurrency} clients, {options.Evaluations} evaluations");
+        var results = new List<Dictionary<string, double>>();
+        for (var rep = 1; rep <= options.Repeat; rep++)
+        {
+            var result = await RunOnceAsync(options, rep);
+            results.Add(result);
+            Console.WriteLine($"repetition {rep}: " + string.Join(", ", result.Select(kv => $"{kv.Key}={kv.Value.ToString("0.##", CultureInfo.InvariantCulture)}")));
+        }
+
+        var medians = results[0].Keys.ToDictionary(k => k, k => Median(results.Select(r => r[k]).ToList()), StringComparer.Ordinal);
+        Print(medians, options.Repeat);
+        var document = new JsonObject
+        {
+            ["machine"] = new JsonObject { ["processors"] = Environment.ProcessorCount, ["os"] = Environment.OSVersion.ToString() },
+            ["settings"] = JsonSerializer.SerializeToNode(options, LoadRunJson.Default.LoadRunOptions),
+            ["medians"] = ToJson(medians),
+            ["repetitions"] = new JsonArray(results.Select(r => (JsonNode)ToJson(r)).ToArray()),
+        };
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Output))!);
+        await File.WriteAllTextAsync(options.Output, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"written: {options.Output}");
+        return 0;
+    }
+
+    private static async Task<Dictionary<string, double>> RunOnceAsync(LoadRunOptions options, int rep)
+    {
+        var prefix = $"bench{rep}{Guid.NewGuid():N}"[..20];
+        await using var flagService = await FlagServiceStub.StartAsync();
+        var environment = new Dictionary<string, string>(options.ServerSettings, StringComparer.Ordinal)
+        {
+            ["AzureWebJobsStorage"] = options.Storage,
+            ["Storage__Prefix"] = prefix,
+            ["Guardian__ApiKey"] = GuardianServerProcess.ApiKey,
+            ["Webhooks__launchdarkly__Secret"] = LaunchDarklySecret,
+            ["Webhooks__k6__Secret"] = K6Secret,
+            ["Providers__launchdarkly__BaseUrl"] = flagService.BaseAddress.ToString().TrimEnd('/'),
+            ["Providers__launchdarkly__ApiToken"] = "api-bench-token",
+            ["Diagnostics__Enabled"] = "true",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        await using var server = await GuardianServerProcess.StartAsync(options.ServerDll, environment, options.ServerLog);
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var management = new HttpClient(handler, disposeHandler: false) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        management.DefaultRequestHeaders.Add("x-functions-key", GuardianServerProcess.ApiKey);
+
+        await PutGuardianAsync(management, flagService.NotificationUrl);
+        for (var i = 0; i < 5; i++)
+        {
+            var instance = await PostK6Async(http, $"train-{i}", "training", Base.AddMinutes(i), 0);
+            await WaitForCompletionAsync(management, instance);
+        }
+
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        await ThroughputAsync(http, management, server, options, rep, prefix, result);
+        await EvaluationsAsync(http, management, flagService, options, result);
+        return result;
+    }
+
+    // (a) Signed LaunchDarkly audit-log webhooks with distinct ids for ten flags, from N concurrent clients, and
+    // (d) Azurite's own single-entity insert rate with the same concurrency, from this process. The two alternate in
+    // four blocks each, so both see the same background load (the machine is shared).
+    private const int Blocks = 4;
+    private const int Warmup = 500;
+
+    private static async Task ThroughputAsync(
+        HttpClient http, HttpClient management, GuardianServerProcess server, LoadRunOptions options, int rep, string prefix, Dictionary<string, double> result)
+    {
+        var bodies = Enumerable.Range(0, options.Webhooks + Warmup)
+            .Select(i => Deliveries.LaunchDarklyBody($"r{rep}-wh-{i:D6}", Base.AddSeconds(i)))
+            .Select(b => Encoding.UTF8.GetString(b).Replace("new-checkout", $"bench-flag-{b.Length % 10}", StringComparison.Ordinal))
+            .Select(Encoding.UTF8.GetBytes)
+            .ToArray();
+        var table = new TableServiceClient(options.Storage).GetTableClient(prefix + "raw");
+        await table.CreateIfNotExistsAsync();
+
+        // Warm-up: JIT, connections, tables.
+        await SendAllAsync(bodies[..Warmup], options.Concurrency, http);
+        await InsertAllAsync(table, Warmup, options.Concurrency);
+
+        var before = await GuardianServerProcess.StorageCountsAsync(management);
+        var webhookTime = TimeSpan.Zero;
+        var insertTime = TimeSpan.Zero;
+        var batchTime = TimeSpan.Zero;
+        var latencies = new List<double>();
+        var failures = 0;
+        var block = options.Webhooks / Blocks;
+        // CPU time per operation does not depend on what else the machine is doing, unlike the rates.
+        using var azurite = options.AzuritePid is { } pid ? Process.GetProcessById(pid) : null;
+        TimeSpan AzuriteCpu()
+        {
+            azurite?.Refresh();
+            return azurite?.TotalProcessorTime ?? TimeSpan.Zero;
+        }
+
+        TimeSpan serverCpu = TimeSpan.Zero, azuriteWebhookCpu = TimeSpan.Zero, azuriteInsertCpu = TimeSpan.Zero, azuritePairCpu = TimeSpan.Zero;
+        for (var b = 0; b < Blocks; b++)
+        {
+            var (server0, azurite0) = (server.CpuTime, AzuriteCpu());
+            var (elapsed, blockLatencies, blockFailures) = await SendAllAsync(bodies[(Warmup + (b * block))..(Warmup + ((b + 1) * block))], options.Concurrency, http);
+            serverCpu += server.CpuTime - server0;
+            azuriteWebhookCpu += AzuriteCpu() - azurite0;
+            webhookTime += elapsed;
+            latencies.AddRange(blockLatencies);
+            failures += blockFailures;
+
+            azurite0 = AzuriteCpu();
+            insertTime += await InsertAllAsync(table, block, options.Concurrency);
+            azuriteInsertCpu += AzuriteCpu() - azurite0;
+
+            azurite0 = AzuriteCpu();
+            batchTime += await InsertPairsAsync(table, block, options.Concurrency);
+            azuritePairCpu += AzuriteCpu() - azurite0;
+        }
+
+        var operations = (double)(block * Blocks);
+        result["server_cpu_us_per_webhook"] = serverCpu.TotalMicroseconds / operations;
+        if (azurite is not null)
+        {
+            result["azurite_cpu_us_per_webhook"] = azuriteWebhookCpu.TotalMicroseconds / operations;
+            result["azurite_cpu_us_per_raw_insert"] = azuriteInsertCpu.TotalMicroseconds / operations;
+            result["azurite_cpu_us_per_raw_pair_batch"] = azuritePairCpu.TotalMicroseconds / operations;
+        }
+
+        var after = await GuardianServerProcess.StorageCountsAsync(management);
+        result["transactions_per_webhook"] = Delta(before, after).Values.Sum() / (double)(block * Blocks);
+
+        result["webhooks_per_s"] = block * Blocks / webhookTime.TotalSeconds;
+        result["webhook_p50_ms"] = Percentile(latencies, 50);
+        result["webhook_p99_ms"] = Percentile(latencies, 99);
+        result["webhook_failures"] = failures;
+        result["raw_inserts_per_s"] = block * Blocks / insertTime.TotalSeconds;
+        result["ingestion_to_raw_ratio"] = result["webhooks_per_s"] / result["raw_inserts_per_s"];
+        result["raw_pair_batches_per_s"] = block * Blocks / batchTime.TotalSeconds;
+        result["ingestion_to_raw_pair_batch_ratio"] = result["webhooks_per_s"] / result["raw_pair_batches_per_s"];
+    }
+
+    // What one recorded event costs storage: an entity-group transaction of a small de-dup marker (with the
+    // compressed raw payload) and the event row, the shape TableEventStore.RecordAsync writes.
+    private static async Task<TimeSpan> InsertPairsAsync(TableClient table, int count, int concurrency)
+    {
+        var raw = Convert.ToBase64String(new byte[900]);
+        var data = new string('d', 1500);
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var partition = $"pair{i % 10}";
+                var id = Guid.NewGuid().ToString("N");
+                await table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(partition, "~dedup|" + id) { ["Raw"] = raw, ["At"] = DateTimeOffset.UtcNow }),
+                    new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(partition, id) { ["Data"] = data, ["At"] = DateTimeOffset.UtcNow }),
+                ]);
+            }
+        }));
+        return clock.Elapsed;
+    }
+
+    private static async Task<TimeSpan> InsertAllAsync(TableClient table, int count, int concurrency)
+    {
+        var payload = new string('x', 400);
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                await table.AddEntityAsync(new TableEntity($"p{i % 10}", Guid.NewGuid().ToString("N")) { ["Data"] = payload, ["At"] = DateTimeOffset.UtcNow });
+            }
+        }));
+        return clock.Elapsed;
+    }
+
+    private static async Task<(TimeSpan Elapsed, List<double> LatenciesMs, int Failures)> SendAllAsync(byte[][] bodies, int concurrency, HttpClient http)
+    {
+        var next = -1;
+        var failures = 0;
+        var latencies = new List<double>[concurrency];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async c =>
+        {
+            latencies[c] = [];
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < bodies.Length)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await http.SendAsync(Signed("api/webhooks/flags/launchdarkly", bodies[i], "X-LD-Signature", HmacSignature.ComputeHex(LaunchDarklySecret, bodies[i])));
+                latencies[c].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (response.StatusCode != HttpStatusCode.Accepted)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        }));
+        return (clock.Elapsed, latencies.SelectMany(l => l).ToList(), failures);
+    }
+
+    // (b) and (c): one at a time, a flag change and then a bad k6 result; the clock runs from the k6 POST to the
+    // flag service receiving the rollback PATCH. Transactions are counted from the k6 POST to the instance's end.
+    private static async Task EvaluationsAsync(HttpClient http, HttpClient management, FlagServiceStub flagService, LoadRunOptions options, Dictionary<string, double> result)
+    {
+        var latencies = new List<double>();
+        var transactions = new List<double>();
+        var byOperation = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Evaluations; i++)
+        {
+            var windowStart = Base.AddHours(1).AddMinutes(2 * i);
+            var change = Deliveries.LaunchDarklyBody($"eval-{i:D4}-{Guid.NewGuid():N}", windowStart.AddSeconds(-30));
+            using (var flag = await http.SendAsync(Signed("api/webhooks/flags/launchdarkly", change, "X-LD-Signature", HmacSignature.ComputeHex(LaunchDarklySecret, change))))
+            {
+                Require(flag.StatusCode == HttpStatusCode.Accepted, $"flag change {i}: {(int)flag.StatusCode}");
+            }
+
+            var before = await GuardianServerProcess.StorageCountsAsync(management);
+            var (rollback, notification) = flagService.Expect();
+            var started = Stopwatch.GetTimestamp();
+            var instance = await PostK6Async(http, $"eval-{i:D4}", "validation", windowStart, 0.3);
+            var rolledBackAt = await rollback.WaitAsync(TimeSpan.FromSeconds(30));
+            latencies.Add(Stopwatch.GetElapsedTime(started, rolledBackAt).TotalMilliseconds);
+            await notification.WaitAsync(TimeSpan.FromSeconds(30));
+            var status = await WaitForCompletionAsync(management, instance);
+            Require(status.GetProperty("output").GetProperty("decision").GetString() is "nogo" or "NoGo",
+                $"evaluation {i} ended {status.GetProperty("output")}");
+            var after = await GuardianServerProcess.StorageCountsAsync(management);
+            var delta = Delta(before, after);
+            transactions.Add(delta.Values.Sum() + 1); // + the one receive that fetched the work item
+            foreach (var (key, count) in delta)
+            {
+                byOperation[key] = byOperation.GetValueOrDefault(key) + count;
+            }
+        }
+
+        result["rollback_p50_ms"] = Percentile(latencies, 50);
+        result["rollback_p95_ms"] = Percentile(latencies, 95);
+        result["transactions_per_evaluation"] = transactions.Average();
+        foreach (var (key, count) in byOperation.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            result["tx." + key] = count / (double)options.Evaluations;
+        }
+    }
+
+    // Queue receives are the idle poll loops (the work item's own receive is added back by the caller) and the
+    // status route's point reads are the load run's own polling: neither is work the evaluation caused.
+    private static Dictionary<string, long> Delta(Dictionary<string, long> before, Dictionary<string, long> after) =>
+        after.Where(kv => !kv.Key.EndsWith(":receive", StringComparison.Ordinal) && !kv.Key.EndsWith("Workflows:read", StringComparison.Ordinal))
+            .Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key)))
+            .Where(kv => kv.Count > 0)
+            .ToDictionary(kv => NormalisedKey(kv.Key), kv => kv.Count, StringComparer.Ordinal);
+
+    // Tables carry the run's random prefix; drop it so repetitions line up.
+    private static string NormalisedKey(string key) => System.Text.RegularExpressions.Regex.Replace(key, "^bench[0-9a-f]+-?", "", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static async Task PutGuardianAsync(HttpClient management, string hookUrl)
+    {
+        var definition = $$"""
+            {"id":"{{Guardian}}","displayName":"Checkout (load run)","service":"checkout",
+             "flag":{"provider":"launchdarkly","key":"new-checkout","project":"default","environment":"production"},
+             "metrics":{"source":"loadtest"},
+             "objectives":[{"name":"p95 latency","signal":"latency.p95","direction":"lowerIsBetter","thresholds":{"mode":"static","warning":600,"failure":800} },
+                           {"name":"error rate","signal":"errors.rate","direction":"lowerIsBetter","thresholds":{"mode":"adaptive"},"key":true,"minRequests":100},
+                           {"name":"traffic","signal":"traffic.requests","direction":"higherIsBetter","thresholds":{"mode":"adaptive"} }],
+             "policy":{"rollbackOn":["nogo"],"notify":[{"type":"webhook","url":"{{hookUrl}}"}]} }
+            """;
+        using var response = await management.PutAsync($"api/guardians/{Guardian}", new StringContent(definition, Encoding.UTF8, "application/json"));
+        Require(response.IsSuccessStatusCode, $"PUT guardian: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static async Task<string> PostK6Async(HttpClient http, string testId, string purpose, DateTimeOffset start, double errorRate)
+    {
+        const int requests = 1170;
+        var failed = (int)Math.Round(requests * errorRate);
+        var summary = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $$"""
+            {"state":{"testRunDurationMs":60000},"metrics":{
+             "http_req_duration":{"type":"trend","contains":"time","values":{"avg":210.5,"med":190.1,"p(90)":280.2,"p(95)":310.7,"min":40.2,"max":890.3} },
+             "http_req_failed":{"type":"rate","contains":"default","values":{"rate":{{failed / (double)requests}},"passes":{{failed}},"fails":{{requests - failed}}} },
+             "http_reqs":{"type":"counter","contains":"default","values":{"count":{{requests}},"rate":{{requests / 60.0}}} } } }
+            """));
+        var query = $"guardian={Guardian}&purpose={purpose}&testId={testId}&start={Uri.EscapeDataString(start.ToString("O"))}&end={Uri.EscapeDataString(start.AddMinutes(1).ToString("O"))}";
+        using var response = await http.SendAsync(Signed($"api/webhooks/loadtests/k6?{query}", summary, GuardianSignature.HeaderName, GuardianSignature.Sign(K6Secret, summary)));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Require(response.StatusCode == HttpStatusCode.Accepted, $"k6 {testId}: {(int)response.StatusCode} {body}");
+        return body.GetProperty("events")[0].GetProperty("instanceId").GetString()!;
+    }
+
+    private static async Task<JsonElement> WaitForCompletionAsync(HttpClient management, string instanceId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            using var status = await management.GetAsync($"runtime/webhooks/durabletask/instances/{Uri.EscapeDataString(instanceId)}");
+            if (status.StatusCode == HttpStatusCode.OK)
+            {
+                return await status.Content.ReadFromJsonAsync<JsonElement>();
+            }
+
+            Require(DateTime.UtcNow < deadline, $"{instanceId} did not finish: {await status.Content.ReadAsStringAsync()}");
+            await Task.Delay(20);
+        }
+    }
+
+    private static HttpRequestMessage Signed(string path, byte[] body, string header, string signature)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Add(header, signature);
+        return request;
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(message);
+        }
+    }
+
+    // Nearest rank: the smallest value with at least p% of the samples at or below it.
+    private static double Percentile(List<double> values, double p)
+    {
+        var sorted = values.Order().ToList();
+        var rank = (int)Math.Ceiling(p / 100 * sorted.Count);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
+    }
+
+    private static double Median(List<double> values) => Percentile(values, 50);
+
+    private static JsonObject ToJson(Dictionary<string, double> values) =>
+        new(values.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(Math.Round(kv.Value, 2)))));
+
+    private static void Print(Dictionary<string, double> medians, int repeat)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"medians over {repeat} repetition(s)");
+        Console.WriteLine($"{"measure",-48} {"value",12}");
+        foreach (var (key, value) in medians)
+        {
+            Console.WriteLine($"{key,-48} {value.ToString("0.##", CultureInfo.InvariantCulture),12}");
+        }
+    }
+}

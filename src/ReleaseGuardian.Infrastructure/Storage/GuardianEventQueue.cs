@@ -19,8 +19,7 @@ public sealed class GuardianEventQueue
     private readonly QueueClient _queue;
     private readonly QueueClient _poison;
     private readonly TimeProvider _time;
-    private readonly Lock _createLock = new();
-    private Task? _created;
+    private readonly CreateOnce _created;
 
     /// <summary>Creates the wrapper over the configured queue names.</summary>
     public GuardianEventQueue(QueueServiceClient service, StorageOptions options, TimeProvider? time = null)
@@ -29,6 +28,9 @@ public sealed class GuardianEventQueue
         _queue = service.GetQueueClient(options.QueueName);
         _poison = service.GetQueueClient(options.PoisonQueueName);
         _time = time ?? TimeProvider.System;
+        _created = new CreateOnce(() => Task.WhenAll(
+            _queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None),
+            _poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None)));
     }
 
     /// <summary>The main queue's name.</summary>
@@ -148,24 +150,7 @@ public sealed class GuardianEventQueue
         return pieces.Select((piece, i) => Envelope(piece, i + 1, pieces.Count)).ToList();
     }
 
-    private Task EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        Task task;
-        lock (_createLock)
-        {
-            // A failed attempt (storage down when the listener started) is forgotten, so the next call tries again.
-            if (_created is null || _created.IsFaulted || _created.IsCanceled)
-            {
-                _created = Task.WhenAll(
-                    _queue.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None),
-                    _poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None));
-            }
-
-            task = _created;
-        }
-
-        return task.IsCompletedSuccessfully ? task : task.WaitAsync(cancellationToken);
-    }
+    private Task EnsureCreatedAsync(CancellationToken cancellationToken) => _created.EnsureAsync(cancellationToken);
 
     private static GuardianQueueMessage ToMessage(QueueMessage m) =>
         new(m.MessageId, m.PopReceipt, m.MessageText, Decode(m.MessageText), m.DequeueCount, m.InsertedOn);

@@ -23,7 +23,7 @@ public sealed class StorageTables
 
     private readonly TableServiceClient _service;
     private readonly string _prefix;
-    private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (TableClient Client, CreateOnce Created)> _tables = new(StringComparer.Ordinal);
 
     /// <summary>Creates the accessor.</summary>
     public StorageTables(TableServiceClient service, StorageOptions options)
@@ -37,25 +37,14 @@ public sealed class StorageTables
     public string NameOf(string table) => _prefix + table;
 
     /// <summary>The table, created on first use.</summary>
-    public Task<TableClient> GetAsync(string table, CancellationToken cancellationToken)
+    public async Task<TableClient> GetAsync(string table, CancellationToken cancellationToken)
     {
-        var lazy = _tables.GetOrAdd(table, t => new Lazy<Task<TableClient>>(() => CreateAsync(t)));
-        var task = lazy.Value;
-        if (task.IsFaulted || task.IsCanceled)
+        var (client, created) = _tables.GetOrAdd(table, name =>
         {
-            // A failed creation (storage briefly down) must not poison the process, nor fail this call too once
-            // storage is back: forget it and try again now.
-            _tables.TryRemove(new KeyValuePair<string, Lazy<Task<TableClient>>>(table, lazy));
-            task = _tables.GetOrAdd(table, t => new Lazy<Task<TableClient>>(() => CreateAsync(t))).Value;
-        }
-
-        return task.IsCompletedSuccessfully ? task : task.WaitAsync(cancellationToken);
-    }
-
-    private async Task<TableClient> CreateAsync(string table)
-    {
-        var client = _service.GetTableClient(NameOf(table));
-        await client.CreateIfNotExistsAsync(CancellationToken.None);
+            var tableClient = _service.GetTableClient(NameOf(name));
+            return (tableClient, new CreateOnce(() => tableClient.CreateIfNotExistsAsync(CancellationToken.None)));
+        });
+        await created.EnsureAsync(cancellationToken);
         return client;
     }
 }

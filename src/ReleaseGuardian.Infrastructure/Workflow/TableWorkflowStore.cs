@@ -3,6 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using ReleaseGuardian.Application.Workflow;
+using ReleaseGuardian.Infrastructure.Storage;
 
 namespace ReleaseGuardian.Infrastructure.Workflow;
 
@@ -17,8 +18,7 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
     private const string StatusRow = "status";
     private readonly TableClient _table;
     private readonly QueueClient _queue;
-    private readonly object _createLock = new();
-    private Task? _created;
+    private readonly CreateOnce _created;
     private readonly TimeProvider _clock;
 
     /// <summary>Creates the store over the given table and work queue.</summary>
@@ -27,22 +27,11 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
         _table = table;
         _queue = workQueue;
         _clock = clock;
+        _created = new CreateOnce(() => Task.WhenAll(_table.CreateIfNotExistsAsync(), _queue.CreateIfNotExistsAsync()));
     }
 
     /// <summary>Creates the table and the work queue if they do not exist (once per process).</summary>
-    public Task EnsureCreatedAsync()
-    {
-        lock (_createLock)
-        {
-            // A failed attempt (storage down at start-up) is forgotten, so the next call tries again.
-            if (_created is null || _created.IsFaulted || _created.IsCanceled)
-            {
-                _created = Task.WhenAll(_table.CreateIfNotExistsAsync(), _queue.CreateIfNotExistsAsync());
-            }
-
-            return _created;
-        }
-    }
+    public Task EnsureCreatedAsync() => _created.EnsureAsync();
 
     /// <summary>The work queue the runner reads.</summary>
     public QueueClient WorkQueue => _queue;

@@ -59,7 +59,7 @@ public sealed class ReleaseActivities(
         var record = new RunRecord(
             request.GuardianId, request.RunId, request.Purpose, request.Start, request.End, input.Signals.Values,
             VerdictJson.Serialize(verdict, indented: false), DefinitionNames.Of(verdict.Status), false, null,
-            change is null ? null : JsonSerializer.Serialize(change, WorkflowJsonContext.Default.ChangeUnderTestRecord),
+            change is null ? null : JsonSerializer.Serialize(change, WorkflowJsonContext.Default.FlagChange),
             clock.GetUtcNow());
         // Saved only if new: a replay of an activity that already saved its run answers from what was saved, so
         // the verdict is never judged twice. Reading first would cost a transaction on every first execution.
@@ -121,7 +121,7 @@ public sealed class ReleaseActivities(
             verdict.Status,
             verdict.Score,
             verdict.Objectives.Select(o => new ObjectiveLine(o.Name, o.Signal, o.Status, o.Value, o.Warning, o.Failure, o.Explanation, o.Key)).ToList(),
-            change is null ? null : ChangeUnderTest.From(change.ToFlagChange()),
+            change is null ? null : ChangeUnderTest.From(change),
             ActionOf(change, input.Rollback, guardian.Policy),
             new NotificationLinks(links.Run(guardian.Id, input.Judgement.RunId), links.Status(guardian.Id, input.Judgement.RunId)),
             stored.Run.CreatedAt);
@@ -145,7 +145,7 @@ public sealed class ReleaseActivities(
     }
 
     private async Task<RollbackFlagResult> DecideRollbackAsync(
-        GuardianDefinition guardian, RollbackFlagInput input, ChangeUnderTestRecord change, CancellationToken cancellationToken)
+        GuardianDefinition guardian, RollbackFlagInput input, FlagChange change, CancellationToken cancellationToken)
     {
         // One read of the flag's latest changes (newest first) answers both questions below: whether a newer change
         // superseded the one under test, and which change came just before it.
@@ -177,7 +177,7 @@ public sealed class ReleaseActivities(
                 0);
         }
 
-        var claim = await ledger.ClaimAsync(change.Key, input.GuardianId, input.RunId, cancellationToken);
+        var claim = await ledger.ClaimAsync(ChangeKeys.Of(change), input.GuardianId, input.RunId, cancellationToken);
         if (!claim.Granted)
         {
             return new RollbackFlagResult(RollbackResults.AlreadyRolledBack,
@@ -199,7 +199,7 @@ public sealed class ReleaseActivities(
         }
         else
         {
-            var plan = new RollbackPlan(input.GuardianId, input.RunId, guardian.Flag!, change.ToFlagChange(), change.Previous, input.Reason);
+            var plan = new RollbackPlan(input.GuardianId, input.RunId, guardian.Flag!, change, change.Previous, input.Reason);
             result = await rollbackClients.RollBackAsync(plan, cancellationToken) switch
             {
                 RollbackOutcome.Succeeded ok => new RollbackFlagResult(RollbackResults.RolledBack,
@@ -213,14 +213,14 @@ public sealed class ReleaseActivities(
             };
         }
 
-        await ledger.CompleteAsync(change.Key, result.Result, result.Summary, cancellationToken);
+        await ledger.CompleteAsync(ChangeKeys.Of(change), result.Result, result.Summary, cancellationToken);
         return result;
     }
 
     // The change just before the one under test, when Release Guardian rolled it back and the change under test
     // is what that rollback restored: the flag service's record of our own rollback.
     private async Task<(string ChangeId, RollbackClaim Claim)?> RolledBackChangeRestoredByAsync(
-        IReadOnlyList<FlagChange> recent, ChangeUnderTestRecord change, CancellationToken cancellationToken)
+        IReadOnlyList<FlagChange> recent, FlagChange change, CancellationToken cancellationToken)
     {
         var before = recent
             .Where(c => c.ChangeId != change.ChangeId && c.ChangedAt < change.ChangedAt)
@@ -230,11 +230,11 @@ public sealed class ReleaseActivities(
             return null;
         }
 
-        var entry = await ledger.FindAsync(ChangeUnderTestRecord.From(before).Key, cancellationToken);
+        var entry = await ledger.FindAsync(ChangeKeys.Of(before), cancellationToken);
         return entry is { Result: RollbackResults.RolledBack } ? (before.ChangeId, entry) : null;
     }
 
-    private async Task<ChangeUnderTestRecord?> FindChangeUnderTestAsync(GuardianDefinition guardian, EvaluationRequest request, CancellationToken cancellationToken)
+    private async Task<FlagChange?> FindChangeUnderTestAsync(GuardianDefinition guardian, EvaluationRequest request, CancellationToken cancellationToken)
     {
         if (guardian.Flag is null)
         {
@@ -250,7 +250,7 @@ public sealed class ReleaseActivities(
             .Select(e => e.Change)
             .Where(c => c.ChangedAt > since && c.ChangedAt <= request.End)
             .MaxBy(c => c.ChangedAt);
-        return latest is null ? null : ChangeUnderTestRecord.From(latest);
+        return latest is null ? null : latest with { RawPayload = null };
     }
 
     private async Task<JudgeRunResult> ResultOfAsync(GuardianDefinition guardian, RunRecord record, CancellationToken cancellationToken)
@@ -271,7 +271,7 @@ public sealed class ReleaseActivities(
         await timeline.AppendTimelineAsync(guardian.Id, TimelineKinds.Verdict, record.CreatedAt, record.RunId, headline,
             record.VerdictJson!, cancellationToken);
         return new JudgeRunResult(record.RunId, DefinitionNames.Of(verdict.Status), DefinitionNames.Of(verdict.Decision),
-            verdict.Score, headline, training is not null, change?.Key, rollback, notify);
+            verdict.Score, headline, training is not null, (change is null ? null : ChangeKeys.Of(change)), rollback, notify);
     }
 
     private static string Headline(string guardianId, Verdict verdict, TrainingProgress? training)
@@ -327,9 +327,9 @@ public sealed class ReleaseActivities(
         DefinitionNames.Statuses.TryGetValue(record.Status ?? "", out var status) ? status : ObjectiveStatus.Error,
         record.Invalidated);
 
-    private static ChangeUnderTestRecord? ChangeOf(RunRecord record) =>
+    private static FlagChange? ChangeOf(RunRecord record) =>
         record.ChangeUnderTestJson is null ? null
-            : JsonSerializer.Deserialize(record.ChangeUnderTestJson, WorkflowJsonContext.Default.ChangeUnderTestRecord);
+            : JsonSerializer.Deserialize(record.ChangeUnderTestJson, WorkflowJsonContext.Default.FlagChange);
 
     private static (NotificationKind Kind, string Name) KindOf(Decision decision, RollbackFlagResult? rollback) => rollback?.Result switch
     {
@@ -342,14 +342,14 @@ public sealed class ReleaseActivities(
             : (NotificationKind.NoGo, NotificationKinds.NoGo),
     };
 
-    private static ActionTaken ActionOf(ChangeUnderTestRecord? change, RollbackFlagResult? rollback, GuardianPolicy policy)
+    private static ActionTaken ActionOf(FlagChange? change, RollbackFlagResult? rollback, GuardianPolicy policy)
     {
         if (change is null)
         {
             return ActionTaken.NotifiedOnly("no flag change under test; nothing to roll back");
         }
 
-        var subject = ChangeUnderTest.From(change.ToFlagChange());
+        var subject = ChangeUnderTest.From(change);
         return rollback?.Result switch
         {
             RollbackResults.RolledBack => ActionTaken.RolledBack(subject, change.Previous!),

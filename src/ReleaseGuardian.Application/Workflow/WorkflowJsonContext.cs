@@ -21,5 +21,5 @@ namespace ReleaseGuardian.Application.Workflow;
 [JsonSerializable(typeof(NotificationResult))]
 [JsonSerializable(typeof(EvaluationOutcome))]
 [JsonSerializable(typeof(WorkflowProgress))]
-[JsonSerializable(typeof(ChangeUnderTestRecord))]
+[JsonSerializable(typeof(Core.Flags.FlagChange))]
 public sealed partial class WorkflowJsonContext : JsonSerializerContext;

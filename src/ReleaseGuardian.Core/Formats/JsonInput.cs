@@ -86,44 +86,43 @@ internal sealed class JsonInput
         return false;
     }
 
+    /// <summary>The property <paramref name="name"/> of <paramref name="obj"/> with its path; absent is reported only when required.</summary>
+    private JsonElement? Present(JsonElement obj, string name, string parentPath, bool required, out string path)
+    {
+        path = Child(parentPath, name);
+        var value = Property(obj, name);
+        if (value is null && required)
+        {
+            Error(path, "is required");
+        }
+
+        return value;
+    }
+
     public string? String(JsonElement obj, string name, string parentPath, bool required = false)
     {
-        var path = Child(parentPath, name);
-        var value = Property(obj, name);
-        if (value is null)
+        if (Present(obj, name, parentPath, required, out var path) is not { } found)
         {
-            if (required)
-            {
-                Error(path, "is required");
-            }
-
             return null;
         }
 
-        if (value.Value.ValueKind != JsonValueKind.String)
+        if (found.ValueKind != JsonValueKind.String)
         {
-            Error(path, $"must be a string, not {Describe(value.Value)}");
+            Error(path, $"must be a string, not {Describe(found)}");
             return null;
         }
 
-        return value.Value.GetString();
+        return found.GetString();
     }
 
     public double? Number(JsonElement obj, string name, string parentPath, bool required = false)
     {
-        var path = Child(parentPath, name);
-        var value = Property(obj, name);
-        if (value is null)
+        if (Present(obj, name, parentPath, required, out var path) is not { } found)
         {
-            if (required)
-            {
-                Error(path, "is required");
-            }
-
             return null;
         }
 
-        return Number(value.Value, path);
+        return Number(found, path);
     }
 
     public double? Number(JsonElement value, string path)
@@ -145,25 +144,23 @@ internal sealed class JsonInput
 
     public long? Integer(JsonElement obj, string name, string parentPath)
     {
-        var path = Child(parentPath, name);
-        var value = Property(obj, name);
-        if (value is null)
+        if (Present(obj, name, parentPath, required: false, out var path) is not { } found)
         {
             return null;
         }
 
-        if (value.Value.ValueKind != JsonValueKind.Number)
+        if (found.ValueKind != JsonValueKind.Number)
         {
-            Error(path, $"must be an integer, not {Describe(value.Value)}");
+            Error(path, $"must be an integer, not {Describe(found)}");
             return null;
         }
 
-        if (value.Value.TryGetInt64(out var integer))
+        if (found.TryGetInt64(out var integer))
         {
             return integer;
         }
 
-        if (value.Value.TryGetDouble(out var number) && Math.Abs(number) < 9e15 && number == Math.Floor(number))
+        if (found.TryGetDouble(out var number) && Math.Abs(number) < 9e15 && number == Math.Floor(number))
         {
             return (long)number;
         }
@@ -174,60 +171,44 @@ internal sealed class JsonInput
 
     public bool? Boolean(JsonElement obj, string name, string parentPath)
     {
-        var path = Child(parentPath, name);
-        var value = Property(obj, name);
-        if (value is null)
+        if (Present(obj, name, parentPath, required: false, out var path) is not { } found)
         {
             return null;
         }
 
-        if (value.Value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        if (found.ValueKind is JsonValueKind.True or JsonValueKind.False)
         {
-            return value.Value.GetBoolean();
+            return found.GetBoolean();
         }
 
-        Error(path, $"must be true or false, not {Describe(value.Value)}");
+        Error(path, $"must be true or false, not {Describe(found)}");
         return null;
     }
 
     public JsonElement? Object(JsonElement obj, string name, string parentPath, bool required = false)
     {
-        var path = Child(parentPath, name);
-        var value = Property(obj, name);
-        if (value is null)
+        if (Present(obj, name, parentPath, required, out var path) is not { } found)
         {
-            if (required)
-            {
-                Error(path, "is required");
-            }
-
             return null;
         }
 
-        return ExpectObject(value.Value, path) ? value : null;
+        return ExpectObject(found, path) ? found : null;
     }
 
     public JsonElement? Array(JsonElement obj, string name, string parentPath, bool required = false)
     {
-        var path = Child(parentPath, name);
-        var value = Property(obj, name);
-        if (value is null)
+        if (Present(obj, name, parentPath, required, out var path) is not { } found)
         {
-            if (required)
-            {
-                Error(path, "is required");
-            }
-
             return null;
         }
 
-        if (value.Value.ValueKind != JsonValueKind.Array)
+        if (found.ValueKind != JsonValueKind.Array)
         {
-            Error(path, $"must be an array, not {Describe(value.Value)}");
+            Error(path, $"must be an array, not {Describe(found)}");
             return null;
         }
 
-        return value;
+        return found;
     }
 
     /// <summary>Reads an object of string values (query overrides, provider settings).</summary>

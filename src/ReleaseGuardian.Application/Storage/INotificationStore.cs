@@ -3,7 +3,10 @@ namespace ReleaseGuardian.Application.Storage;
 /// <summary>Notifications sent about verdicts and rollbacks, with their per-target delivery outcomes.</summary>
 public interface INotificationStore
 {
-    /// <summary>Saves a notification (create or replace; saving the same one again is harmless).</summary>
+    /// <summary>
+    /// Records a notification once: <see cref="WriteOutcome.Created"/>, or <see cref="WriteOutcome.Conflict"/> when a
+    /// notification with the same id and time was recorded before (the caller has sent it already).
+    /// </summary>
     /// <param name="notification">The notification.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     Task<WriteResult> SaveAsync(NotificationRecord notification, CancellationToken cancellationToken = default);

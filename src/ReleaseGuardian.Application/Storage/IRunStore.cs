@@ -47,6 +47,17 @@ public interface IRunStore
     /// <param name="cancellationToken">Cancels the call.</param>
     Task<IReadOnlyList<RunRecord>> GetEligibleHistoryAsync(string guardianId, int max, DateTimeOffset? before = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// What judging a run needs, read together: the eligible baseline history (what <see cref="GetEligibleHistoryAsync"/>
+    /// answers with no bound, oldest first) and the guardian's newest runs of any status, newest first, from which the
+    /// previous judged run is found. One query where the history would otherwise cost three reads.
+    /// </summary>
+    /// <param name="guardianId">The guardian.</param>
+    /// <param name="maxEligible">The most eligible runs to return (the definition's <c>training.maxRuns</c>).</param>
+    /// <param name="newest">How many of the newest runs to return whatever their status.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<JudgingHistory> GetJudgingHistoryAsync(string guardianId, int maxEligible, int newest, CancellationToken cancellationToken = default);
+
     /// <summary>Marks a run invalidated (it no longer counts for the baseline), keeping it for the record.</summary>
     /// <param name="guardianId">The guardian.</param>
     /// <param name="runId">The run id.</param>
@@ -92,6 +103,11 @@ public sealed record RunRecord(
     string? InvalidatedReason,
     string? ChangeUnderTestJson,
     DateTimeOffset CreatedAt);
+
+/// <summary>The runs a judgement reads: see <see cref="IRunStore.GetJudgingHistoryAsync"/>.</summary>
+/// <param name="Eligible">The eligible baseline runs, oldest first.</param>
+/// <param name="Newest">The newest runs of any status, newest first.</param>
+public sealed record JudgingHistory(IReadOnlyList<RunRecord> Eligible, IReadOnlyList<RunRecord> Newest);
 
 /// <summary>A stored run and its version.</summary>
 /// <param name="Run">The run.</param>

@@ -47,14 +47,17 @@ public sealed class ReleaseActivities(
         var request = input.Request;
         var guardian = await RequireGuardianAsync(request.GuardianId, cancellationToken);
 
-        var history = (await runs.GetEligibleHistoryAsync(request.GuardianId, guardian.Training.MaxRuns, cancellationToken: cancellationToken))
+        // One query answers both the baseline (eligible runs) and the previous judged run (for the change under test).
+        var stored = await runs.GetJudgingHistoryAsync(request.GuardianId, guardian.Training.MaxRuns + 1, newest: 5, cancellationToken);
+        var history = stored.Eligible
             .Where(r => r.RunId != request.RunId)
+            .TakeLast(guardian.Training.MaxRuns)
             .OrderBy(r => r.WindowEnd)
             .Select(ToHistorical)
             .ToList();
         var run = new Run(request.RunId, request.Purpose, new RunWindow(request.Start, request.End), input.Signals.Values);
         var verdict = WithQueries(ExplainUnmeasured(Judge.Evaluate(guardian, history, run), input.Signals.Failures), input.Signals.Queries);
-        var change = await FindChangeUnderTestAsync(guardian, request, cancellationToken);
+        var change = await FindChangeUnderTestAsync(guardian, request, stored.Newest, cancellationToken);
 
         var record = new RunRecord(
             request.GuardianId, request.RunId, request.Purpose, request.Start, request.End, input.Signals.Values,
@@ -81,10 +84,9 @@ public sealed class ReleaseActivities(
     {
         using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.RollbackFlag);
         var guardian = await RequireGuardianAsync(input.GuardianId, cancellationToken);
-        var stored = await runs.GetAsync(input.GuardianId, input.RunId, cancellationToken)
-            ?? throw new InvalidOperationException($"Run {input.RunId} of {input.GuardianId} was not saved before its rollback.");
-        var change = ChangeOf(stored.Run)
-            ?? throw new InvalidOperationException($"Run {input.RunId} of {input.GuardianId} has no change under test.");
+        var (change, judgedAt) = input is { Change: { } carried, JudgedAt: { } at }
+            ? (carried, at)
+            : await ChangeUnderTestOfAsync(input.GuardianId, input.RunId, cancellationToken);
         activity?.SetTag(GuardianTelemetry.FeatureFlag.Key, change.FlagKey);
         activity?.SetTag(GuardianTelemetry.FeatureFlag.ProviderName, change.Provider);
         activity?.SetTag(GuardianTelemetry.FeatureFlag.Version, change.ChangeId);
@@ -93,7 +95,7 @@ public sealed class ReleaseActivities(
         GuardianTelemetry.Rollbacks.Add(1,
             new KeyValuePair<string, object?>("releaseguardian.rollback.result", result.Result),
             new KeyValuePair<string, object?>(GuardianTelemetry.FeatureFlag.Key, change.FlagKey));
-        await timeline.AppendTimelineAsync(input.GuardianId, TimelineKinds.Rollback, stored.Run.CreatedAt.AddTicks(1),
+        await timeline.AppendTimelineAsync(input.GuardianId, TimelineKinds.Rollback, judgedAt.AddTicks(1),
             $"{input.RunId}:rollback", result.Summary,
             JsonSerializer.Serialize(result, WorkflowJsonContext.Default.RollbackFlagResult), cancellationToken);
         return result;
@@ -105,10 +107,7 @@ public sealed class ReleaseActivities(
         using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.RecordAndSendNotifications);
         var request = input.Request;
         var guardian = await RequireGuardianAsync(request.GuardianId, cancellationToken);
-        var stored = await runs.GetAsync(request.GuardianId, input.Judgement.RunId, cancellationToken)
-            ?? throw new InvalidOperationException($"Run {input.Judgement.RunId} of {request.GuardianId} was not saved.");
-        var verdict = VerdictJson.Parse(stored.Run.VerdictJson!).Value!;
-        var change = ChangeOf(stored.Run);
+        var (verdict, change, judgedAt) = await JudgedRunOfAsync(request.GuardianId, input.Judgement, cancellationToken);
         var (kind, kindName) = KindOf(verdict.Decision, input.Rollback);
 
         var message = new NotificationMessage(
@@ -124,7 +123,7 @@ public sealed class ReleaseActivities(
             change is null ? null : ChangeUnderTest.From(change),
             ActionOf(change, input.Rollback, guardian.Policy),
             new NotificationLinks(links.Run(guardian.Id, input.Judgement.RunId), links.Status(guardian.Id, input.Judgement.RunId)),
-            stored.Run.CreatedAt);
+            judgedAt);
         var record = new NotificationRecord(
             message.Id, guardian.Id, kindName, message.At,
             JsonSerializer.Serialize(message, NotificationJsonContext.Default.NotificationMessage), []);
@@ -135,7 +134,7 @@ public sealed class ReleaseActivities(
             return new NotificationResult(message.Id, kindName, 0, 0);
         }
 
-        await timeline.AppendTimelineAsync(guardian.Id, TimelineKinds.Notification, stored.Run.CreatedAt.AddTicks(2),
+        await timeline.AppendTimelineAsync(guardian.Id, TimelineKinds.Notification, judgedAt.AddTicks(2),
             message.Id, message.Headline, record.BodyJson, cancellationToken);
         var outcomes = await dispatcher.DispatchAsync(message, guardian, cancellationToken);
         await notifications.UpdateDeliveriesAsync(record, outcomes
@@ -187,7 +186,9 @@ public sealed class ReleaseActivities(
 
         if (claim.Result is not null)
         {
-            return new RollbackFlagResult(claim.Result, $"{change.FlagKey}: {claim.Result} (recorded earlier by this run)", null, 0);
+            // This run finished the rollback before (the activity is being replayed): answer exactly as it did then.
+            return new RollbackFlagResult(claim.Result, claim.Summary ?? $"{change.FlagKey}: {claim.Result} (recorded earlier by this run)",
+                claim.ManualSteps, claim.Attempts);
         }
 
         RollbackFlagResult result;
@@ -213,7 +214,7 @@ public sealed class ReleaseActivities(
             };
         }
 
-        await ledger.CompleteAsync(ChangeKeys.Of(change), result.Result, result.Summary, cancellationToken);
+        await ledger.CompleteAsync(ChangeKeys.Of(change), result.Result, result.Summary, result.ManualSteps, result.Attempts, cancellationToken);
         return result;
     }
 
@@ -234,7 +235,8 @@ public sealed class ReleaseActivities(
         return entry is { Result: RollbackResults.RolledBack } ? (before.ChangeId, entry) : null;
     }
 
-    private async Task<FlagChange?> FindChangeUnderTestAsync(GuardianDefinition guardian, EvaluationRequest request, CancellationToken cancellationToken)
+    private async Task<FlagChange?> FindChangeUnderTestAsync(
+        GuardianDefinition guardian, EvaluationRequest request, IReadOnlyList<RunRecord> newestRuns, CancellationToken cancellationToken)
     {
         if (guardian.Flag is null)
         {
@@ -242,7 +244,7 @@ public sealed class ReleaseActivities(
         }
 
         // DESIGN §3: the latest change of the guarded flag newer than the previous judged run.
-        var previous = (await runs.ListAsync(guardian.Id, 5, null, cancellationToken)).Items
+        var previous = newestRuns
             .Where(r => r.RunId != request.RunId && r.WindowEnd <= request.End)
             .MaxBy(r => r.WindowEnd);
         var since = previous?.WindowEnd ?? DateTimeOffset.MinValue;
@@ -271,7 +273,8 @@ public sealed class ReleaseActivities(
         await timeline.AppendTimelineAsync(guardian.Id, TimelineKinds.Verdict, record.CreatedAt, record.RunId, headline,
             record.VerdictJson!, cancellationToken);
         return new JudgeRunResult(record.RunId, DefinitionNames.Of(verdict.Status), DefinitionNames.Of(verdict.Decision),
-            verdict.Score, headline, training is not null, (change is null ? null : ChangeKeys.Of(change)), rollback, notify);
+            verdict.Score, headline, training is not null, (change is null ? null : ChangeKeys.Of(change)), rollback, notify,
+            change, record.VerdictJson, record.CreatedAt);
     }
 
     private static string Headline(string guardianId, Verdict verdict, TrainingProgress? training)
@@ -320,6 +323,29 @@ public sealed class ReleaseActivities(
             .Select(o => queries.TryGetValue(o.Signal, out var query) ? o with { Explanation = $"{o.Explanation} [query: {query}]" } : o)
             .ToList();
         return verdict with { Objectives = objectives };
+    }
+
+    // Checkpoints and inputs written before the judgement carried the change and verdict still resume: read the run.
+    private async Task<(FlagChange Change, DateTimeOffset JudgedAt)> ChangeUnderTestOfAsync(string guardianId, string runId, CancellationToken cancellationToken)
+    {
+        var stored = await runs.GetAsync(guardianId, runId, cancellationToken)
+            ?? throw new InvalidOperationException($"Run {runId} of {guardianId} was not saved before its rollback.");
+        var change = ChangeOf(stored.Run)
+            ?? throw new InvalidOperationException($"Run {runId} of {guardianId} has no change under test.");
+        return (change, stored.Run.CreatedAt);
+    }
+
+    private async Task<(Verdict Verdict, FlagChange? Change, DateTimeOffset JudgedAt)> JudgedRunOfAsync(
+        string guardianId, JudgeRunResult judgement, CancellationToken cancellationToken)
+    {
+        if (judgement is { VerdictJson: { } json, JudgedAt: { } at })
+        {
+            return (VerdictJson.Parse(json).Value!, judgement.ChangeUnderTest, at);
+        }
+
+        var stored = await runs.GetAsync(guardianId, judgement.RunId, cancellationToken)
+            ?? throw new InvalidOperationException($"Run {judgement.RunId} of {guardianId} was not saved.");
+        return (VerdictJson.Parse(stored.Run.VerdictJson!).Value!, ChangeOf(stored.Run), stored.Run.CreatedAt);
     }
 
     private static HistoricalRun ToHistorical(RunRecord record) => new(

@@ -26,7 +26,8 @@ public static class ReleaseWorkflow
             context.SetCustomStatus(new WorkflowProgress("rolling-back", judgement.Headline));
             rollback = await context.CallActivityAsync<RollbackFlagResult>(
                 WorkflowNames.RollbackFlag,
-                new RollbackFlagInput(request.GuardianId, judgement.RunId, judgement.ChangeUnderTestId, judgement.Headline));
+                new RollbackFlagInput(request.GuardianId, judgement.RunId, judgement.ChangeUnderTestId, judgement.Headline,
+                    judgement.ChangeUnderTest, judgement.JudgedAt));
         }
 
         NotificationResult? notification = null;

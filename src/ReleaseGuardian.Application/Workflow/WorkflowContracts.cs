@@ -58,6 +58,9 @@ public sealed record JudgeRunInput(EvaluationRequest Request, SignalsResult Sign
 /// <param name="ChangeUnderTestId">The de-dup key of the flag change under test, if any.</param>
 /// <param name="RollbackRequired">The policy asks for a rollback of that change.</param>
 /// <param name="NotifyKind">The notification this verdict needs (nogo, inconclusive) or null when none.</param>
+/// <param name="ChangeUnderTest">The flag change under test itself, so the next activities need not read the run again.</param>
+/// <param name="VerdictJson">The whole verdict (DESIGN.md §6) as saved with the run, for the notification's evidence.</param>
+/// <param name="JudgedAt">When the run was saved (<see cref="Storage.RunRecord.CreatedAt"/>).</param>
 public sealed record JudgeRunResult(
     string RunId,
     string Status,
@@ -67,14 +70,20 @@ public sealed record JudgeRunResult(
     bool Training,
     string? ChangeUnderTestId,
     bool RollbackRequired,
-    string? NotifyKind);
+    string? NotifyKind,
+    Core.Flags.FlagChange? ChangeUnderTest = null,
+    string? VerdictJson = null,
+    DateTimeOffset? JudgedAt = null);
 
 /// <summary>Input of <see cref="WorkflowNames.RollbackFlag"/>.</summary>
 /// <param name="GuardianId">The guardian.</param>
 /// <param name="RunId">The run whose verdict asks for the rollback.</param>
 /// <param name="ChangeUnderTestId">The flag change to undo.</param>
 /// <param name="Reason">Why, in one line (the verdict's headline).</param>
-public sealed record RollbackFlagInput(string GuardianId, string RunId, string ChangeUnderTestId, string Reason);
+/// <param name="Change">The change to undo, as judged; null in inputs written before it was carried here (then the run is read).</param>
+/// <param name="JudgedAt">When the run was saved; null alongside a null <paramref name="Change"/>.</param>
+public sealed record RollbackFlagInput(
+    string GuardianId, string RunId, string ChangeUnderTestId, string Reason, Core.Flags.FlagChange? Change = null, DateTimeOffset? JudgedAt = null);
 
 /// <summary>How a rollback ended.</summary>
 public static class RollbackResults

@@ -31,13 +31,21 @@ public sealed class TableNotificationStore : INotificationStore
         ArgumentException.ThrowIfNullOrEmpty(notification.Id);
         ArgumentException.ThrowIfNullOrEmpty(notification.GuardianId);
         var table = await _tables.GetAsync(StorageTables.Notifications, cancellationToken);
-        var response = await table.SubmitTransactionAsync(
-            [
-                new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToRow(notification, AllRowKey(notification))),
-                new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToRow(notification, GuardianRowKey(notification))),
-            ],
-            cancellationToken);
-        return new WriteResult(WriteOutcome.Written, response.ETagAt(0));
+        try
+        {
+            var response = await table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Add, ToRow(notification, AllRowKey(notification))),
+                    new TableTransactionAction(TableTransactionActionType.Add, ToRow(notification, GuardianRowKey(notification))),
+                ],
+                cancellationToken);
+            return new WriteResult(WriteOutcome.Created, response.ETagAt(0));
+        }
+        catch (TableTransactionFailedException e) when (e.Status == TableFailures.Conflict)
+        {
+            // Recorded before: a replayed activity must learn that, or it would notify people twice.
+            return WriteResult.Conflict;
+        }
     }
 
     /// <inheritdoc />

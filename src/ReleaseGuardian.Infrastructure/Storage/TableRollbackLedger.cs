@@ -37,7 +37,7 @@ public sealed class TableRollbackLedger(StorageTables tables, TimeProvider time)
             // Run ids are unique per guardian only (one load test judged by two guardians is lt-x in both),
             // so the claim is this run's only when the guardian matches too.
             var mine = holder == runId && existing.GetString("GuardianId") == guardianId;
-            return new RollbackClaim(mine, holder, existing.GetString("Result"));
+            return ToClaim(mine, existing);
         }
     }
 
@@ -46,19 +46,28 @@ public sealed class TableRollbackLedger(StorageTables tables, TimeProvider time)
     {
         var table = await tables.GetAsync(Table, cancellationToken);
         var read = await table.GetEntityIfExistsAsync<TableEntity>(Partition, KeyText.Segment(changeKey), cancellationToken: cancellationToken);
-        return read.HasValue ? new RollbackClaim(false, read.Value!.GetString("RunId") ?? "", read.Value.GetString("Result")) : null;
+        return read.HasValue ? ToClaim(false, read.Value!) : null;
     }
 
     /// <inheritdoc />
-    public async Task CompleteAsync(string changeKey, string result, string summary, CancellationToken cancellationToken)
+    public async Task CompleteAsync(string changeKey, string result, string summary, string? manualSteps, int attempts, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(Table, cancellationToken);
         var update = new TableEntity(Partition, KeyText.Segment(changeKey))
         {
             ["Result"] = result,
             ["Summary"] = summary,
+            ["Attempts"] = attempts,
             ["CompletedAt"] = time.GetUtcNow(),
         };
+        if (manualSteps is not null)
+        {
+            update["ManualSteps"] = manualSteps;
+        }
+
         await table.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
+
+    private static RollbackClaim ToClaim(bool granted, TableEntity row) => new(
+        granted, row.GetString("RunId") ?? "", row.GetString("Result"), row.GetString("Summary"), row.GetString("ManualSteps"), row.GetInt32("Attempts") ?? 0);
 }

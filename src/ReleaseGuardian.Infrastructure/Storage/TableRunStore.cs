@@ -7,13 +7,17 @@ namespace ReleaseGuardian.Infrastructure.Storage;
 /// <summary>
 /// Runs in the <c>Runs</c> table, one partition per guardian. Each run is two rows written in one entity group
 /// transaction: <c>r|{runId}</c> for the point read (its ETag is the run's) and <c>t|{inverted CreatedAt}|{runId}</c>
-/// for newest-first listings; both carry the whole run. The row <c>baseline</c> holds <c>BaselineResetAt</c>.
+/// for newest-first listings; both carry the whole run. The row <c>t|!baseline</c> holds <c>BaselineResetAt</c>: it sorts
+/// just before the newest time row, so one range query reads the reset and the newest runs together.
 /// </summary>
 public sealed class TableRunStore : IRunStore
 {
     private const string IdPrefix = "r|";
     private const string TimePrefix = "t|";
-    private const string BaselineRowKey = "baseline";
+    private const string BaselineRowKey = TimePrefix + "!baseline";
+
+    /// <summary>Time rows are <c>t|</c> and inverted ticks (digits), so they start here, after the baseline row.</summary>
+    private const string TimeRowsStart = TimePrefix + "0";
     private const string TokenVersion = "runs1\n";
 
     private readonly StorageTables _tables;
@@ -81,7 +85,7 @@ public sealed class TableRunStore : IRunStore
         var partition = Partition(guardianId);
         var end = KeyText.AfterPrefix(TimePrefix);
         var filter = after is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {TimePrefix} and RowKey lt {end}")
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {TimeRowsStart} and RowKey lt {end}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {after} and RowKey lt {end}");
 
         var rows = await QueryAsync(table, filter, pageSize + 1, cancellationToken);
@@ -101,7 +105,7 @@ public sealed class TableRunStore : IRunStore
         var reset = await ReadResetAsync(table, partition, cancellationToken);
 
         // Created before 'before': inverted ticks of one tick earlier or more. Created after the reset: fewer than the reset's.
-        var from = before is { } b ? TimePrefix + KeyText.InvertedTicks(b.UtcTicks - 1) : TimePrefix;
+        var from = before is { } b ? TimePrefix + KeyText.InvertedTicks(b.UtcTicks - 1) : TimeRowsStart;
         var to = reset is { } r ? TimePrefix + KeyText.Inverted(r) : KeyText.AfterPrefix(TimePrefix);
         var filter = TableClient.CreateQueryFilter(
             $"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {to} and Invalidated eq {false} and Status ne {""} and Status ne {"fail"} and Status ne {"error"}");
@@ -110,6 +114,49 @@ public sealed class TableRunStore : IRunStore
         var runs = rows.Select(ToRun).ToList();
         runs.Reverse();
         return runs;
+    }
+
+    /// <inheritdoc />
+    public async Task<JudgingHistory> GetJudgingHistoryAsync(string guardianId, int maxEligible, int newest, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEligible, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(newest);
+        var table = await _tables.GetAsync(StorageTables.Runs, cancellationToken);
+        var partition = Partition(guardianId);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {BaselineRowKey} and RowKey lt {KeyText.AfterPrefix(TimePrefix)}");
+
+        // Eligibility is filtered here rather than by the service, so the same rows also give the newest runs; a
+        // page a little larger than the history usually holds everything in one round trip.
+        DateTimeOffset? reset = null;
+        var eligible = new List<RunRecord>(maxEligible);
+        var latest = new List<RunRecord>(newest);
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, maxEligible + newest + 1), cancellationToken: cancellationToken))
+        {
+            if (row.RowKey == BaselineRowKey)
+            {
+                reset = row.GetDateTimeOffset("BaselineResetAt");
+                continue;
+            }
+
+            var createdAt = row.GetDateTimeOffset("CreatedAt") ?? default;
+            var beforeReset = reset is { } r && createdAt <= r;
+            if (latest.Count < newest)
+            {
+                latest.Add(ToRun(row));
+            }
+            else if (eligible.Count == maxEligible || beforeReset)
+            {
+                break;
+            }
+
+            if (!beforeReset && eligible.Count < maxEligible && IsEligible(row))
+            {
+                eligible.Add(ToRun(row));
+            }
+        }
+
+        eligible.Reverse();
+        return new JudgingHistory(eligible, latest);
     }
 
     /// <inheritdoc />
@@ -164,6 +211,10 @@ public sealed class TableRunStore : IRunStore
         var read = await table.GetEntityIfExistsAsync<TableEntity>(partition, BaselineRowKey, cancellationToken: cancellationToken);
         return read.HasValue ? read.Value!.GetDateTimeOffset("BaselineResetAt") : null;
     }
+
+    // The service-side filter of GetEligibleHistoryAsync, for rows already read.
+    private static bool IsEligible(TableEntity row) =>
+        row.GetBoolean("Invalidated") != true && row.GetString("Status") is { Length: > 0 } status && status != "fail" && status != "error";
 
     private static async Task<List<TableEntity>> QueryAsync(TableClient table, string filter, int take, CancellationToken cancellationToken)
     {

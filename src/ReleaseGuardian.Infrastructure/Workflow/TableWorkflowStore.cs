@@ -20,13 +20,19 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
     private readonly QueueClient _queue;
     private readonly CreateOnce _created;
     private readonly TimeProvider _clock;
+    private readonly LocalWorkItems? _local;
 
     /// <summary>Creates the store over the given table and work queue.</summary>
-    public TableWorkflowStore(TableClient table, QueueClient workQueue, TimeProvider clock)
+    /// <param name="table">The Workflows table.</param>
+    /// <param name="workQueue">The work queue.</param>
+    /// <param name="clock">The clock.</param>
+    /// <param name="local">Where instances scheduled here go to this process's runner, if it has one.</param>
+    public TableWorkflowStore(TableClient table, QueueClient workQueue, TimeProvider clock, LocalWorkItems? local = null)
     {
         _table = table;
         _queue = workQueue;
         _clock = clock;
+        _local = local;
         _created = new CreateOnce(() => Task.WhenAll(_table.CreateIfNotExistsAsync(), _queue.CreateIfNotExistsAsync()));
     }
 
@@ -50,9 +56,10 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
             ["CreatedTime"] = now,
             ["LastUpdatedTime"] = now,
         };
+        ETag etag;
         try
         {
-            await _table.AddEntityAsync(status, cancellationToken);
+            etag = (await _table.AddEntityAsync(status, cancellationToken)).Headers.ETag ?? ETag.All;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
@@ -60,12 +67,26 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
             return new WorkflowStart(instanceId, Created: false);
         }
 
+        var local = _local is not null && _local.TryReserve();
         try
         {
-            await _queue.SendMessageAsync(instanceId, cancellationToken);
+            if (local)
+            {
+                var receipt = (await _queue.SendMessageAsync(instanceId, visibilityTimeout: _local!.Lease, cancellationToken: cancellationToken)).Value;
+                _local.Post(new LocalWorkItem(new WorkflowHistory(ToStatus(status), [], etag), receipt.MessageId, receipt.PopReceipt));
+            }
+            else
+            {
+                await _queue.SendMessageAsync(instanceId, cancellationToken);
+            }
         }
         catch
         {
+            if (local)
+            {
+                _local!.Release();
+            }
+
             // Without a work item the instance would sit Pending for ever; undo so the sender's retry starts it.
             await _table.DeleteEntityAsync(instanceId, StatusRow, ETag.All, CancellationToken.None);
             throw;
@@ -96,7 +117,7 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
             }
             else
             {
-                checkpoints.Add(entity.GetString("Result"));
+                checkpoints.Add(LargeProperty.ReadText(entity, "Result") ?? "null");
             }
         }
 
@@ -119,11 +140,7 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
     /// <summary>Stores an activity's result as checkpoint <paramref name="sequence"/>.</summary>
     public async Task CheckpointAsync(string instanceId, int sequence, string activity, string resultJson, CancellationToken cancellationToken)
     {
-        var checkpoint = new TableEntity(instanceId, CheckpointRow(sequence))
-        {
-            ["Activity"] = activity,
-            ["Result"] = resultJson,
-        };
+        var checkpoint = CheckpointEntity(instanceId, new PendingCheckpoint(sequence, activity, resultJson));
         try
         {
             await _table.AddEntityAsync(checkpoint, cancellationToken);
@@ -135,18 +152,18 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
     }
 
     /// <summary>
-    /// Writes, in one entity-group transaction, an activity's checkpoint (when given) together with the status row's
-    /// progress and, at the end, its completion: a transaction per activity instead of two or three. When the
-    /// checkpoint already exists (another delivery of the instance wrote it first) the transaction fails whole, and
-    /// the writes are made one by one so the existing checkpoint stands.
+    /// Writes, in one entity-group transaction, the checkpoints not written yet together with the status row's progress
+    /// and, at the end, its completion: one transaction for several activities instead of two or three each. When a
+    /// checkpoint already exists (another delivery of the instance wrote it first) the transaction fails whole, and the
+    /// writes are made one by one so the existing checkpoint stands.
     /// </summary>
     /// <param name="instanceId">The instance.</param>
-    /// <param name="checkpoint">The activity result to checkpoint, or null.</param>
+    /// <param name="checkpoints">Activity results to checkpoint, in call order; may be empty.</param>
     /// <param name="progress">The custom status to record, or null to leave it.</param>
     /// <param name="completion">The final runtime status and output, or null while the instance runs.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     public async Task CommitAsync(
-        string instanceId, PendingCheckpoint? checkpoint, WorkflowProgress? progress,
+        string instanceId, IReadOnlyList<PendingCheckpoint> checkpoints, WorkflowProgress? progress,
         (string RuntimeStatus, string OutputJson)? completion, CancellationToken cancellationToken)
     {
         var status = new TableEntity(instanceId, StatusRow)
@@ -164,29 +181,42 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
             status["Output"] = done.OutputJson;
         }
 
-        if (checkpoint is null)
+        if (checkpoints.Count == 0)
         {
             await _table.UpdateEntityAsync(status, ETag.All, TableUpdateMode.Merge, cancellationToken);
             return;
         }
 
-        var row = new TableEntity(instanceId, CheckpointRow(checkpoint.Sequence))
-        {
-            ["Activity"] = checkpoint.Activity,
-            ["Result"] = checkpoint.ResultJson,
-        };
         try
         {
             await _table.SubmitTransactionAsync(
-                [new TableTransactionAction(TableTransactionActionType.Add, row), new TableTransactionAction(TableTransactionActionType.UpdateMerge, status, ETag.All)],
+                [
+                    .. checkpoints.Select(c => new TableTransactionAction(TableTransactionActionType.Add, CheckpointEntity(instanceId, c))),
+                    new TableTransactionAction(TableTransactionActionType.UpdateMerge, status, ETag.All),
+                ],
                 cancellationToken);
         }
         catch (TableTransactionFailedException e) when (e.Status == 409)
         {
-            await CheckpointAsync(instanceId, checkpoint.Sequence, checkpoint.Activity, checkpoint.ResultJson, cancellationToken);
+            foreach (var checkpoint in checkpoints)
+            {
+                await CheckpointAsync(instanceId, checkpoint.Sequence, checkpoint.Activity, checkpoint.ResultJson, cancellationToken);
+            }
+
             await _table.UpdateEntityAsync(status, ETag.All, TableUpdateMode.Merge, cancellationToken);
         }
     }
+
+    /// <summary>One checkpoint with the next progress or the completion: <see cref="CommitAsync(string, IReadOnlyList{PendingCheckpoint}, WorkflowProgress?, ValueTuple{string, string}?, CancellationToken)"/> for one.</summary>
+    /// <param name="instanceId">The instance.</param>
+    /// <param name="checkpoint">The activity result to checkpoint, or null.</param>
+    /// <param name="progress">The custom status to record, or null to leave it.</param>
+    /// <param name="completion">The final runtime status and output, or null while the instance runs.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public Task CommitAsync(
+        string instanceId, PendingCheckpoint? checkpoint, WorkflowProgress? progress,
+        (string RuntimeStatus, string OutputJson)? completion, CancellationToken cancellationToken) =>
+        CommitAsync(instanceId, checkpoint is null ? [] : [checkpoint], progress, completion, cancellationToken);
 
     /// <summary>Marks the instance finished with its output (or the error, when it failed).</summary>
     public async Task CompleteAsync(string instanceId, string runtimeStatus, string outputJson, CancellationToken cancellationToken)
@@ -201,6 +231,14 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
     }
 
     private static string CheckpointRow(int sequence) => "cp-" + sequence.ToString("D4");
+
+    // A judgement's result carries the whole verdict, which can outgrow one string property.
+    private static TableEntity CheckpointEntity(string instanceId, PendingCheckpoint checkpoint)
+    {
+        var row = new TableEntity(instanceId, CheckpointRow(checkpoint.Sequence)) { ["Activity"] = checkpoint.Activity };
+        LargeProperty.WriteText(row, "Result", checkpoint.ResultJson);
+        return row;
+    }
 
     private static WorkflowStatus ToStatus(TableEntity entity) => new(
         entity.GetString("Name") ?? WorkflowNames.ReleaseWorkflow,

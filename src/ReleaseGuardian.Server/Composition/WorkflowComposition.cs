@@ -16,14 +16,17 @@ internal static class WorkflowComposition
     public static WebApplicationBuilder AddGuardianWorkflows(this WebApplicationBuilder builder, StorageOptions storage, string workQueue)
     {
         builder.Services.Configure<WorkflowRunnerOptions>(builder.Configuration.GetSection("Workflow"));
+        builder.Services.AddSingleton<LocalWorkItems>();
         builder.Services.AddSingleton(sp => new TableWorkflowStore(
             sp.GetRequiredService<TableServiceClient>().GetTableClient(storage.TablePrefix + TableName),
             sp.GetRequiredService<QueueServiceClient>().GetQueueClient(workQueue),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<LocalWorkItems>()));
         builder.Services.AddSingleton<IWorkflowScheduler>(sp => sp.GetRequiredService<TableWorkflowStore>());
         builder.Services.AddSingleton<IWorkflowStatusReader>(sp => sp.GetRequiredService<TableWorkflowStore>());
         builder.Services.AddSingleton<WorkflowRunner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkflowRunner>());
+        builder.Services.AddHostedService<LocalWorkflowRunner>();
         return builder;
     }
 }

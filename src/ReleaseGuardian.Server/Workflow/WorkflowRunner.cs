@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Azure;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Options;
 using ReleaseGuardian.Application.Hosting;
@@ -19,6 +20,12 @@ public sealed class WorkflowRunnerOptions
 
     /// <summary>False stops the background loop (tests drive instances themselves).</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// How long an activity runs before its progress, and the checkpoints of the activities before it, are written
+    /// while it works. Faster runs write everything once, at the end. Zero writes before every activity.
+    /// </summary>
+    public TimeSpan ProgressDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 }
 
 /// <summary>
@@ -73,16 +80,23 @@ internal sealed partial class WorkflowRunner(
     public async Task<IReadOnlyList<string>> RunInstanceAsync(string instanceId, CancellationToken cancellationToken)
     {
         var history = await store.LoadHistoryAsync(instanceId, cancellationToken);
-        if (history is null || history.Status.IsFinished)
+        return history is null ? [] : await RunInstanceAsync(history, cancellationToken);
+    }
+
+    /// <summary>Runs (or resumes) an instance whose history is known: read from the table, or just created by this process.</summary>
+    public async Task<IReadOnlyList<string>> RunInstanceAsync(WorkflowHistory history, CancellationToken cancellationToken)
+    {
+        if (history.Status.IsFinished)
         {
             return [];
         }
 
+        var instanceId = history.Status.InstanceId;
         var request = history.Status.Input?.Deserialize(WorkflowJsonContext.Default.EvaluationRequest)
             ?? throw new InvalidOperationException($"Instance {instanceId} has no input.");
         await using var scope = scopes.CreateAsyncScope();
         var activities = scope.ServiceProvider.GetRequiredService<IReleaseActivities>();
-        var context = new CheckpointedWorkflowContext(history, store, activities, cancellationToken);
+        var context = new CheckpointedWorkflowContext(history, store, activities, options.Value.ProgressDelay, cancellationToken);
         EvaluationOutcome outcome;
         try
         {
@@ -101,8 +115,31 @@ internal sealed partial class WorkflowRunner(
         return context.Executed;
     }
 
+    /// <summary>Runs an instance this process scheduled, then deletes its safety-net work item.</summary>
+    public async Task RunLocalAsync(LocalWorkItem item, CancellationToken cancellationToken)
+    {
+        var instanceId = item.History.Status.InstanceId;
+        try
+        {
+            await RunInstanceAsync(item.History, cancellationToken);
+            await store.WorkQueue.DeleteMessageAsync(item.MessageId, item.PopReceipt, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: the work item becomes visible after its lease and replays from checkpoints.
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // The lease ran out first and another delivery of the work item took it over; that one deletes it.
+        }
+        catch (Exception e)
+        {
+            // The work item becomes visible after its lease and the queue path retries, counting deliveries from there.
+            LogInstanceFailed(logger, instanceId, 0, e);
+        }
+    }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Workflow instance {InstanceId} failed on delivery {DequeueCount}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Workflow instance {InstanceId} failed on delivery {DequeueCount} (0: run straight from scheduling)")]
     private static partial void LogInstanceFailed(ILogger logger, string instanceId, long dequeueCount, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workflow instance {InstanceId} completed: {Decision} ({Executed} activities run, {Replayed} replayed)")]

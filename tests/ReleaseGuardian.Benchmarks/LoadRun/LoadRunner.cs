@@ -257,7 +257,8 @@ public static class LoadRunner
                 $"evaluation {i} ended {status.GetProperty("output")}");
             var after = await GuardianServerProcess.StorageCountsAsync(management);
             var delta = Delta(before, after);
-            transactions.Add(delta.Values.Sum() + 1); // + the one receive that fetched the work item
+            // The server hands the instance it schedules to its own runner, so no receive fetches the work item.
+            transactions.Add(delta.Values.Sum());
             foreach (var (key, count) in delta)
             {
                 byOperation[key] = byOperation.GetValueOrDefault(key) + count;
@@ -273,8 +274,8 @@ public static class LoadRunner
         }
     }
 
-    // Queue receives are the idle poll loops (the work item's own receive is added back by the caller) and the
-    // status route's point reads are the load run's own polling: neither is work the evaluation caused.
+    // Queue receives are the idle poll loops and the status route's point reads are the load run's own polling:
+    // neither is work the evaluation caused.
     private static Dictionary<string, long> Delta(Dictionary<string, long> before, Dictionary<string, long> after) =>
         after.Where(kv => !kv.Key.EndsWith(":receive", StringComparison.Ordinal) && !kv.Key.EndsWith("Workflows:read", StringComparison.Ordinal))
             .Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key)))

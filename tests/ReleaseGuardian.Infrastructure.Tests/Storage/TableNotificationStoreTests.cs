@@ -19,14 +19,15 @@ public sealed class TableNotificationStoreTests(AzuriteFixture azurite)
         await _bed.Notifications.SaveAsync(Notification("n2", "payments", 2, NotificationKinds.NoGo));
         await _bed.Notifications.SaveAsync(Notification("n3", "checkout", 3, NotificationKinds.RollbackFailed));
         await _bed.Notifications.SaveAsync(Notification("n4", "checkout-eu", 4));
-        await _bed.Notifications.SaveAsync(Notification("n3", "checkout", 3, NotificationKinds.RollbackFailed)); // a retried save
+        var retried = await _bed.Notifications.SaveAsync(Notification("n3", "checkout", 3, NotificationKinds.NoGo)); // a replayed activity
 
         var all = await _bed.Notifications.ListAsync(null, 10, null);
         var checkout = await _bed.Notifications.ListAsync("checkout", 10, null);
 
         Assert.Equal(["n4", "n3", "n2", "n1"], all.Items.Select(n => n.Id));
         Assert.Equal(["n3", "n1"], checkout.Items.Select(n => n.Id));
-        Assert.Equal(NotificationKinds.RollbackFailed, checkout.Items[0].Kind);
+        Assert.Equal(WriteOutcome.Conflict, retried.Outcome);
+        Assert.Equal(NotificationKinds.RollbackFailed, checkout.Items[0].Kind); // the first record stands
         Assert.Contains("\"errors.rate\":0.12", checkout.Items[0].BodyJson, StringComparison.Ordinal);
         Assert.Null(all.Continuation);
     }

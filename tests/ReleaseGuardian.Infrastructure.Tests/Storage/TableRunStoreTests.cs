@@ -1,3 +1,4 @@
+using CsCheck;
 using ReleaseGuardian.Application.Storage;
 using ReleaseGuardian.Core.LoadTests;
 using ReleaseGuardian.Testing;
@@ -123,5 +124,51 @@ public sealed class TableRunStoreTests(AzuriteFixture azurite)
         Assert.Equal(T0.AddMinutes(4), await _bed.Runs.GetBaselineResetAsync("checkout"));
         Assert.Null(await _bed.Runs.GetBaselineResetAsync("payments"));
         Assert.Equal(6, all.Items.Count); // the runs stay on record
+    }
+
+    [Fact]
+    public async Task The_judging_history_is_the_eligible_history_and_the_newest_runs_read_in_one_query()
+    {
+        // Any mix of statuses, invalidations and a baseline reset anywhere: one query answers exactly what the
+        // eligible-history query and the listing answer separately.
+        var statuses = new[] { "pass", "warning", "info", "fail", "error", null };
+        var gen = Gen.Select(
+            Gen.Int[0, statuses.Length - 1].Array[0, 14],
+            Gen.Int[0, 100].Array[14, 14],
+            Gen.Int[-1, 14],
+            Gen.Int[1, 6],
+            Gen.Int[0, 6]);
+        var sample = 0;
+        await gen.SampleAsync(async input =>
+        {
+            var (kinds, invalidate, resetAfter, max, newest) = input;
+            var guardian = $"judging-{Interlocked.Increment(ref sample)}";
+            for (var i = 0; i < kinds.Length; i++)
+            {
+                await _bed.Runs.SaveAsync(Run($"run-{i + 1}", i + 1, statuses[kinds[i]], guardian), WriteCondition.IfNotExists);
+                if (invalidate[i] < 20)
+                {
+                    await _bed.Runs.InvalidateAsync(guardian, $"run-{i + 1}", "overlapped a deploy");
+                }
+            }
+
+            if (resetAfter >= 0)
+            {
+                await _bed.Runs.ResetBaselineAsync(guardian, T0.AddMinutes(resetAfter));
+            }
+
+            _bed.Counter.Reset();
+            var judging = await _bed.Runs.GetJudgingHistoryAsync(guardian, max, newest);
+            var queries = _bed.Counter.Count(_bed.TableName("Runs"));
+
+            var eligible = await _bed.Runs.GetEligibleHistoryAsync(guardian, max);
+            var listed = newest == 0 ? [] : (await _bed.Runs.ListAsync(guardian, newest, null)).Items;
+            Assert.Equal(eligible.Select(r => r.RunId), judging.Eligible.Select(r => r.RunId));
+            Assert.Equal(listed.Select(r => r.RunId), judging.Newest.Select(r => r.RunId));
+            if (kinds.Length + 1 <= max + newest + 1)
+            {
+                Assert.Equal(1, queries); // every row fits the first page
+            }
+        }, iter: 12, threads: 1);
     }
 }

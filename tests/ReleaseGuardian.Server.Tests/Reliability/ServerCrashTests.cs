@@ -19,8 +19,16 @@ public sealed class ServerCrashTests(AzuriteFixture azurite)
     private const string ApiKey = "crash-test-key";
     private const string Guardian = "checkout";
 
-    [Fact]
-    public async Task A_server_killed_while_rolling_back_resumes_on_restart_from_its_checkpoint_with_exactly_one_effective_rollback()
+    /// <summary>
+    /// Killed once the rollback has been working past <c>Workflow:ProgressDelay</c> (its progress and the earlier
+    /// checkpoints are written by then): the restart replays QuerySignals and JudgeRun. Killed at once, before anything
+    /// but the instance was written: the restart runs every activity again, and each answers from what it stored the
+    /// first time (the saved run, the rollback ledger), so there is still exactly one effective rollback and one run.
+    /// </summary>
+    [Theory]
+    [InlineData(true, "2 activities run, 2 replayed")]
+    [InlineData(false, "4 activities run, 0 replayed")]
+    public async Task A_server_killed_while_rolling_back_resumes_on_restart_with_exactly_one_effective_rollback(bool killAfterProgress, string restartLog)
     {
         // LaunchDarkly's stand-in holds the first rollback PATCH open until the server that sent it is dead; later ones succeed.
         var firstPatchArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -60,6 +68,8 @@ public sealed class ServerCrashTests(AzuriteFixture azurite)
             ["Workflow:PollInterval"] = "00:00:00.050",
             // A crashed run's work item reappears after this; long enough that the first server never retries it itself.
             ["Workflow:VisibilityTimeout"] = "00:00:05",
+            // Killed at once: a progress delay far longer than the test makes "nothing written yet" certain, not a race.
+            ["Workflow:ProgressDelay"] = killAfterProgress ? "00:00:00.250" : "00:00:30",
         };
 
         string instanceId;
@@ -78,6 +88,20 @@ public sealed class ServerCrashTests(AzuriteFixture azurite)
             instanceId = (await k6.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("events")[0].GetProperty("instanceId").GetString()!;
 
             await firstPatchArrived.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            if (killAfterProgress)
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (await StepAsync(api, instanceId) != "rolling-back")
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "the rollback's progress was never written");
+                    await Task.Delay(50);
+                }
+            }
+            else
+            {
+                Assert.Equal("Pending", (await api.GetFromJsonAsync<JsonElement>($"/runtime/webhooks/durabletask/instances/{instanceId}")).GetProperty("runtimeStatus").GetString());
+            }
+
             await first.KillAsync();
             serverKilled.TrySetResult();
         }
@@ -93,9 +117,20 @@ public sealed class ServerCrashTests(AzuriteFixture azurite)
         // The PATCH lost with the first process, then exactly one that took effect.
         Assert.Equal(2, patches);
         Assert.Equal(1, successfulPatches);
-        // The second process replayed QuerySignals and JudgeRun from their checkpoints and ran only what was left.
-        Assert.Contains(second.Output, line => line.Contains($"Workflow instance {instanceId} completed: nogo (2 activities run, 2 replayed)", StringComparison.Ordinal));
+        // What the second process replayed from checkpoints and what it ran again.
+        Assert.Contains(second.Output, line => line.Contains($"Workflow instance {instanceId} completed: nogo ({restartLog})", StringComparison.Ordinal));
         var runs = await restarted.GetFromJsonAsync<JsonElement>($"/api/guardians/{Guardian}/runs");
         Assert.Single(runs.GetProperty("runs").EnumerateArray());
+        var notifications = await restarted.GetFromJsonAsync<JsonElement>("/api/notifications");
+        Assert.Single(notifications.GetProperty("notifications").EnumerateArray());
+        Assert.Single(hook.Requests);
+    }
+
+    private static async Task<string?> StepAsync(HttpClient api, string instanceId)
+    {
+        var status = await api.GetFromJsonAsync<JsonElement>($"/runtime/webhooks/durabletask/instances/{instanceId}");
+        return status.TryGetProperty("customStatus", out var custom) && custom.ValueKind == JsonValueKind.Object
+            ? custom.GetProperty("step").GetString()
+            : null;
     }
 }

@@ -22,35 +22,106 @@ public sealed class CheckpointTransactionTests(AzuriteFixture azurite)
     private readonly StorageTransactionCounter _counter = new();
     private readonly string _table = AzuriteFixture.UniqueName("wf");
 
-    private TableWorkflowStore Store() => new(
+    private TableWorkflowStore Store(LocalWorkItems? local = null) => new(
         StorageServiceCollectionExtensions.CreateTableService(azurite.ConnectionString, _counter).GetTableClient(_table),
         azurite.Queues().GetQueueClient(AzuriteFixture.UniqueName("wf")),
-        TimeProvider.System);
+        TimeProvider.System,
+        local);
+
+    private static WorkflowRunner Runner(TableWorkflowStore store, IReleaseActivities activities, TimeSpan? progressDelay = null) => new(
+        store,
+        new ServiceCollection().AddSingleton(activities).BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(),
+        Options.Create(new WorkflowRunnerOptions { Enabled = false, ProgressDelay = progressDelay ?? TimeSpan.FromSeconds(30) }),
+        NullLogger<WorkflowRunner>.Instance);
 
     [Fact]
-    public async Task Each_checkpoint_is_written_with_the_next_progress_or_the_completion_in_one_transaction()
+    public async Task A_run_whose_activities_are_all_quick_writes_every_checkpoint_with_the_completion_in_one_transaction()
     {
         var store = Store();
         var start = await store.ScheduleAsync(Request, default);
-        var runner = new WorkflowRunner(
-            store,
-            new ServiceCollection().AddSingleton<IReleaseActivities>(new FailingRunActivities()).BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(),
-            Options.Create(new WorkflowRunnerOptions { Enabled = false }),
-            NullLogger<WorkflowRunner>.Instance);
+        var runner = Runner(store, new FailingRunActivities());
         _counter.Reset();
 
         var executed = await runner.RunInstanceAsync(start.InstanceId, default);
 
         Assert.Equal(4, executed.Count);
-        // One query for the history, one merge for the first progress, then one transaction per activity.
+        // One query for the history, then one transaction for all four checkpoints and the completion.
         Assert.Equal(1, _counter.Count(_table, "query"));
-        Assert.Equal(1, _counter.Count(_table, "merge"));
-        Assert.Equal(4, _counter.Count(_table, "batch"));
-        Assert.Equal(6, _counter.Count(_table));
+        Assert.Equal(0, _counter.Count(_table, "merge"));
+        Assert.Equal(1, _counter.Count(_table, "batch"));
+        Assert.Equal(2, _counter.Count(_table));
         var history = await store.LoadHistoryAsync(start.InstanceId, default);
         Assert.Equal(4, history!.Checkpoints.Count);
         Assert.Equal(WorkflowRuntimeStatus.Completed, history.Status.RuntimeStatus);
         Assert.Equal("done", history.Status.CustomStatus!.Value.GetProperty("step").GetString());
+    }
+
+    [Fact]
+    public async Task An_activity_still_working_after_the_progress_delay_has_its_progress_and_the_earlier_checkpoints_written_while_it_works()
+    {
+        var store = Store();
+        var start = await store.ScheduleAsync(Request, default);
+        var activities = new FailingRunActivities { RollbackGate = new TaskCompletionSource() };
+        var runner = Runner(store, activities, TimeSpan.FromMilliseconds(50));
+
+        var run = runner.RunInstanceAsync(start.InstanceId, default);
+        WorkflowHistory? during = null;
+        for (var polls = 0; polls < 500 && during is not { Checkpoints.Count: > 0 }; polls++)
+        {
+            await Task.Delay(20);
+            during = await store.LoadHistoryAsync(start.InstanceId, default);
+        }
+
+        Assert.NotNull(during);
+        Assert.Equal(WorkflowRuntimeStatus.Running, during.Status.RuntimeStatus);
+        Assert.Equal("rolling-back", during.Status.CustomStatus!.Value.GetProperty("step").GetString());
+        Assert.Equal(2, during.Checkpoints.Count); // QuerySignals and JudgeRun, written while the rollback works
+
+        activities.RollbackGate.SetResult();
+        Assert.Equal(4, (await run).Count);
+        var after = await store.LoadHistoryAsync(start.InstanceId, default);
+        Assert.Equal(4, after!.Checkpoints.Count);
+        Assert.Equal(WorkflowRuntimeStatus.Completed, after.Status.RuntimeStatus);
+    }
+
+    [Fact]
+    public async Task An_instance_handed_over_in_process_runs_without_a_history_read_and_deletes_its_hidden_work_item()
+    {
+        var local = new LocalWorkItems();
+        local.Attach(TimeSpan.FromMinutes(5));
+        var store = Store(local);
+        var start = await store.ScheduleAsync(Request, default);
+        Assert.True(local.Reader.TryRead(out var item));
+        // The safety-net work item is there but hidden for the lease: no other runner takes the instance meanwhile.
+        Assert.Equal(1, (await store.WorkQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Empty((await store.WorkQueue.PeekMessagesAsync()).Value);
+        _counter.Reset();
+
+        await Runner(store, new FailingRunActivities()).RunLocalAsync(item!, default);
+
+        Assert.Equal(0, _counter.Count(_table, "query"));
+        Assert.Equal(1, _counter.Count(_table));
+        Assert.Equal(0, (await store.WorkQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        var status = await store.GetStatusAsync(start.InstanceId, default);
+        Assert.Equal(WorkflowRuntimeStatus.Completed, status!.RuntimeStatus);
+        Assert.Equal("nogo", status.Output!.Value.GetProperty("decision").GetString());
+    }
+
+    [Fact]
+    public async Task Without_a_runner_in_process_or_beyond_its_capacity_a_scheduled_instance_gets_a_visible_work_item()
+    {
+        var local = new LocalWorkItems { Capacity = 1 };
+        local.Attach(TimeSpan.FromMinutes(5));
+        var store = Store(local);
+
+        await store.ScheduleAsync(Request, default);
+        await store.ScheduleAsync(Request with { RunId = "lt-8" }, default);
+
+        Assert.True(local.Reader.TryRead(out var first));
+        Assert.Equal("checkout:lt-7", first!.History.Status.InstanceId);
+        Assert.False(local.Reader.TryRead(out _));
+        var visible = (await store.WorkQueue.PeekMessagesAsync()).Value;
+        Assert.Equal(["checkout:lt-8"], visible.Select(m => m.MessageText));
     }
 
     [Fact]
@@ -76,6 +147,9 @@ public sealed class CheckpointTransactionTests(AzuriteFixture azurite)
     /// <summary>A failing run's answers: judged No-Go, rolled back, notified.</summary>
     private sealed class FailingRunActivities : IReleaseActivities
     {
+        /// <summary>When set, the rollback works until it is completed.</summary>
+        public TaskCompletionSource? RollbackGate { get; init; }
+
         public Task<SignalsResult> QuerySignalsAsync(EvaluationRequest request, CancellationToken cancellationToken) =>
             Task.FromResult(new SignalsResult(request.LoadTestSignals!, new Dictionary<string, string>(), new Dictionary<string, string>()));
 
@@ -83,8 +157,15 @@ public sealed class CheckpointTransactionTests(AzuriteFixture azurite)
             Task.FromResult(new JudgeRunResult(input.Request.RunId, "fail", "nogo", 50, "error rate 0.12 > failure 0.015",
                 Training: false, "launchdarkly\nchange-1", RollbackRequired: true, "nogo"));
 
-        public Task<RollbackFlagResult> RollbackFlagAsync(RollbackFlagInput input, CancellationToken cancellationToken) =>
-            Task.FromResult(new RollbackFlagResult(RollbackResults.RolledBack, "new-checkout turned off", null, 1));
+        public async Task<RollbackFlagResult> RollbackFlagAsync(RollbackFlagInput input, CancellationToken cancellationToken)
+        {
+            if (RollbackGate is not null)
+            {
+                await RollbackGate.Task.WaitAsync(cancellationToken);
+            }
+
+            return new RollbackFlagResult(RollbackResults.RolledBack, "new-checkout turned off", null, 1);
+        }
 
         public Task<NotificationResult> RecordAndSendNotificationsAsync(NotificationInput input, CancellationToken cancellationToken) =>
             Task.FromResult(new NotificationResult("n-1", input.Rollback?.Result ?? "nogo", 1, 0));

@@ -103,12 +103,19 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
             await Task.Delay(50);
         }
 
-        var answer = await scenario.Api.GetAsync(statusUri);
-        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
-        Assert.Equal(statusUri, answer.Headers.Location?.ToString());
-        running = await answer.Content.ReadFromJsonAsync<JsonElement>();
-        AssertDurableShape(running, "checkout:slow-1");
-        Assert.Equal("Running", running.GetProperty("runtimeStatus").GetString());
+        // Progress is written once an activity has been working for Workflow:ProgressDelay (250 ms); until then Pending.
+        do
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the instance never showed its progress");
+            var answer = await scenario.Api.GetAsync(statusUri);
+            Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+            Assert.Equal(statusUri, answer.Headers.Location?.ToString());
+            running = await answer.Content.ReadFromJsonAsync<JsonElement>();
+            AssertDurableShape(running, "checkout:slow-1");
+            Assert.Contains(running.GetProperty("runtimeStatus").GetString(), new[] { "Pending", "Running" });
+        }
+        while (running.GetProperty("runtimeStatus").GetString() != "Running");
+
         Assert.Equal("querying-signals", running.GetProperty("customStatus").GetProperty("step").GetString());
 
         release.SetResult();

@@ -12,7 +12,8 @@ namespace ReleaseGuardian.Infrastructure.Storage;
 public sealed class TableRunStore : IRunStore
 {
     private const string IdPrefix = "r|";
-    private const string TimePrefix = "t|";
+    /// <summary>The RowKey prefix of the time rows (the timeline reads them too).</summary>
+    internal const string TimePrefix = "t|";
     private const string BaselineRowKey = "baseline";
     private const string TokenVersion = "runs1\n";
 
@@ -196,7 +197,7 @@ public sealed class TableRunStore : IRunStore
         return text[TokenVersion.Length..];
     }
 
-    private static string Partition(string guardianId) => KeyText.Segment(guardianId);
+    internal static string Partition(string guardianId) => KeyText.Segment(guardianId);
 
     private static string IdRowKey(string runId) => IdPrefix + KeyText.Segment(runId);
 
@@ -226,7 +227,7 @@ public sealed class TableRunStore : IRunStore
         return row;
     }
 
-    private static RunRecord ToRun(TableEntity row) => new(
+    internal static RunRecord ToRun(TableEntity row) => new(
         row.GetString("GuardianId") ?? row.PartitionKey,
         row.GetString("RunId") ?? "",
         EventJson.ParsePurpose(row.GetString("Purpose")),

@@ -53,7 +53,7 @@ public sealed class TableTimelineStore : ITimelineStore
         var notificationPrefix = TableNotificationStore.GuardianPrefix(guardianId);
 
         // The order here is the token's order and the tie-break order of equal times.
-        Stream[] streams =
+        RowStream[] streams =
         [
             new(events, TableEventStore.GuardianPartition(guardianId), "", TableEventStore.TimeRowsEnd, GuardianEntries),
             new(await runsTable, TableRunStore.Partition(guardianId), TableRunStore.TimePrefix, KeyText.AfterPrefix(TableRunStore.TimePrefix), row => VerdictEntries(guardianId, row)),
@@ -121,7 +121,7 @@ public sealed class TableTimelineStore : ITimelineStore
         return best;
     }
 
-    private static async Task<Fetched> ReadAsync(Stream stream, string? position, int take, CancellationToken cancellationToken)
+    private static async Task<Fetched> ReadAsync(RowStream stream, string? position, int take, CancellationToken cancellationToken)
     {
         if (position == Done)
         {
@@ -283,7 +283,7 @@ public sealed class TableTimelineStore : ITimelineStore
     }
 
     /// <summary>One row stream: a RowKey range of one partition, and the timeline entries each row stands for.</summary>
-    private sealed record Stream(TableClient Table, string Partition, string From, string To, Func<TableEntity, IReadOnlyList<TimelineEntry>> Entries);
+    private sealed record RowStream(TableClient Table, string Partition, string From, string To, Func<TableEntity, IReadOnlyList<TimelineEntry>> Entries);
 
     /// <summary>An entry and where it sits: its row, and 0 when it is its row's last entry, else how many of the row's entries it completes.</summary>
     private readonly record struct RowEntry(TimelineEntry Entry, string RowKey, int ServedOfRow);

@@ -35,13 +35,15 @@ public interface INotificationStore
 /// <param name="Time">When it was raised.</param>
 /// <param name="BodyJson">What was sent, with its evidence, as JSON.</param>
 /// <param name="Deliveries">The outcome per notify target.</param>
+/// <param name="RollbackJson">The rollback the notification reports (the workflow's <c>RollbackFlagResult</c> as JSON), when one was attempted.</param>
 public sealed record NotificationRecord(
     string Id,
     string GuardianId,
     string Kind,
     DateTimeOffset Time,
     string BodyJson,
-    IReadOnlyList<DeliveryOutcome> Deliveries);
+    IReadOnlyList<DeliveryOutcome> Deliveries,
+    string? RollbackJson = null);
 
 /// <summary>How sending to one target went.</summary>
 /// <param name="Target">The target, e.g. <c>webhook https://example.org/hook</c> (never a secret).</param>

@@ -1,8 +1,9 @@
 namespace ReleaseGuardian.Application.Storage;
 
 /// <summary>
-/// A guardian's timeline: its bound flag's changes, its load tests and chaos results, and the verdicts,
-/// rollbacks and notifications the workflow appends, merged newest first.
+/// A guardian's timeline, merged newest first: its bound flag's changes, its load tests and chaos results,
+/// the entries appended with <see cref="AppendTimelineAsync"/> (invalidations, baseline resets), and the
+/// verdicts, rollbacks and notifications read from where the runs and notifications are stored.
 /// </summary>
 public interface ITimelineStore
 {
@@ -18,13 +19,14 @@ public interface ITimelineStore
     Task<ResultPage<TimelineEntry>> GetTimelineAsync(string guardianId, FlagScope? flag, int pageSize, string? continuation, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Appends an entry to a guardian's timeline (verdicts, rollbacks, notifications). Idempotent: appending the
+    /// Appends an entry to a guardian's timeline (run invalidations, baseline resets). Verdicts, rollbacks and
+    /// notifications need no appending: the timeline reads them from the stored runs and notifications. Idempotent: appending the
     /// same kind, time and id again replaces the entry, so a retried workflow step adds nothing.
     /// </summary>
     /// <param name="guardianId">The guardian.</param>
     /// <param name="kind">One of <see cref="TimelineKinds"/>.</param>
     /// <param name="time">When it happened.</param>
-    /// <param name="id">The item's id (run id, rollback id, notification id).</param>
+    /// <param name="id">The item's id.</param>
     /// <param name="summary">One line of plain words.</param>
     /// <param name="dataJson">The item as JSON.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

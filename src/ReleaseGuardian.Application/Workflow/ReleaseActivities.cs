@@ -22,7 +22,6 @@ public sealed class ReleaseActivities(
     MetricsSourceCatalog metrics,
     IRunStore runs,
     IEventStore events,
-    ITimelineStore timeline,
     IFlagRollbackClientCatalog rollbackClients,
     IRollbackLedger ledger,
     INotificationStore notifications,
@@ -84,7 +83,7 @@ public sealed class ReleaseActivities(
     {
         using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.RollbackFlag);
         var guardian = await RequireGuardianAsync(input.GuardianId, cancellationToken);
-        var (change, judgedAt) = input is { Change: { } carried, JudgedAt: { } at }
+        var (change, _) = input is { Change: { } carried, JudgedAt: { } at }
             ? (carried, at)
             : await ChangeUnderTestOfAsync(input.GuardianId, input.RunId, cancellationToken);
         activity?.SetTag(GuardianTelemetry.FeatureFlag.Key, change.FlagKey);
@@ -95,9 +94,6 @@ public sealed class ReleaseActivities(
         GuardianTelemetry.Rollbacks.Add(1,
             new KeyValuePair<string, object?>("releaseguardian.rollback.result", result.Result),
             new KeyValuePair<string, object?>(GuardianTelemetry.FeatureFlag.Key, change.FlagKey));
-        await timeline.AppendTimelineAsync(input.GuardianId, TimelineKinds.Rollback, judgedAt.AddTicks(1),
-            $"{input.RunId}:rollback", result.Summary,
-            JsonSerializer.Serialize(result, WorkflowJsonContext.Default.RollbackFlagResult), cancellationToken);
         return result;
     }
 
@@ -126,7 +122,9 @@ public sealed class ReleaseActivities(
             judgedAt);
         var record = new NotificationRecord(
             message.Id, guardian.Id, kindName, message.At,
-            JsonSerializer.Serialize(message, NotificationJsonContext.Default.NotificationMessage), []);
+            JsonSerializer.Serialize(message, NotificationJsonContext.Default.NotificationMessage), [],
+            // The timeline shows the rollback from here (TableTimelineStore), so it is kept with the notification.
+            input.Rollback is null ? null : JsonSerializer.Serialize(input.Rollback, WorkflowJsonContext.Default.RollbackFlagResult));
         var saved = await notifications.SaveAsync(record, cancellationToken);
         if (!saved.Succeeded)
         {
@@ -134,8 +132,6 @@ public sealed class ReleaseActivities(
             return new NotificationResult(message.Id, kindName, 0, 0);
         }
 
-        await timeline.AppendTimelineAsync(guardian.Id, TimelineKinds.Notification, judgedAt.AddTicks(2),
-            message.Id, message.Headline, record.BodyJson, cancellationToken);
         var outcomes = await dispatcher.DispatchAsync(message, guardian, cancellationToken);
         await notifications.UpdateDeliveriesAsync(record, outcomes
             .Select(o => new Storage.DeliveryOutcome($"{o.TargetType} {o.Url}", o.Delivered, o.StatusCode, o.Error, o.At, o.Attempts))
@@ -260,7 +256,7 @@ public sealed class ReleaseActivities(
         var verdict = VerdictJson.Parse(record.VerdictJson!).Value!;
         var change = ChangeOf(record);
         var training = verdict.Objectives.Select(o => o.Training).FirstOrDefault(t => t is not null);
-        var headline = Headline(guardian.Id, verdict, training);
+        var headline = VerdictHeadline.Of(guardian.Id, verdict);
         var validation = record.Purpose == RunPurpose.Validation;
         var rollback = validation && change is not null && guardian.Policy.RollbackOn.Contains(verdict.Decision);
         string? notify = !validation ? null : verdict.Decision switch
@@ -270,29 +266,9 @@ public sealed class ReleaseActivities(
             _ => null,
         };
 
-        await timeline.AppendTimelineAsync(guardian.Id, TimelineKinds.Verdict, record.CreatedAt, record.RunId, headline,
-            record.VerdictJson!, cancellationToken);
         return new JudgeRunResult(record.RunId, DefinitionNames.Of(verdict.Status), DefinitionNames.Of(verdict.Decision),
             verdict.Score, headline, training is not null, (change is null ? null : ChangeKeys.Of(change)), rollback, notify,
             change, record.VerdictJson, record.CreatedAt);
-    }
-
-    private static string Headline(string guardianId, Verdict verdict, TrainingProgress? training)
-    {
-        var decision = verdict.Decision switch { Decision.Go => "Go", Decision.NoGo => "No-Go", _ => "Inconclusive" };
-        var driver = verdict.Objectives.FirstOrDefault(o => o.Status == ObjectiveStatus.Fail && o.Key)
-            ?? verdict.Objectives.FirstOrDefault(o => o.Status == ObjectiveStatus.Fail)
-            ?? verdict.Objectives.FirstOrDefault(o => o.Status == ObjectiveStatus.Error)
-            ?? verdict.Objectives.FirstOrDefault(o => o.Status == ObjectiveStatus.Warning);
-        var reason = driver is null ? null
-            : new ObjectiveLine(driver.Name, driver.Signal, driver.Status, driver.Value, driver.Warning, driver.Failure, driver.Explanation, driver.Key).Describe();
-        var text = $"{decision} on {guardianId} (score {verdict.Score?.ToString("0.#") ?? "n/a"})";
-        if (reason is not null)
-        {
-            text += ": " + reason;
-        }
-
-        return training is null ? text : $"{text}; baseline training {training.Count}/{training.Required}";
     }
 
     // A signal the metrics source could not measure is an error with the source's reason, never a silent pass.

@@ -46,11 +46,12 @@ public static class StorageServiceCollectionExtensions
 
         services.AddSingleton(sp => new TableGuardianStore(sp.GetRequiredService<StorageTables>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new TableEventStore(sp.GetRequiredService<StorageTables>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new TableTimelineStore(sp.GetRequiredService<StorageTables>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new TableRunStore(sp.GetRequiredService<StorageTables>()));
         services.AddSingleton(sp => new TableNotificationStore(sp.GetRequiredService<StorageTables>()));
         services.AddSingleton<IGuardianStore>(sp => sp.GetRequiredService<TableGuardianStore>());
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<TableEventStore>());
-        services.AddSingleton<ITimelineStore>(sp => sp.GetRequiredService<TableEventStore>());
+        services.AddSingleton<ITimelineStore>(sp => sp.GetRequiredService<TableTimelineStore>());
         services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<TableRunStore>());
         services.AddSingleton<INotificationStore>(sp => sp.GetRequiredService<TableNotificationStore>());
         services.AddSingleton(sp => new GuardianEventQueue(sp.GetRequiredService<QueueServiceClient>(), options, sp.GetRequiredService<TimeProvider>()));

@@ -1,4 +1,3 @@
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using ReleaseGuardian.Application.Ingestion;
@@ -8,18 +7,19 @@ using ReleaseGuardian.Core.Flags;
 namespace ReleaseGuardian.Infrastructure.Storage;
 
 /// <summary>
-/// Events and timelines in the <c>Events</c> table (docs/storage.md). Each partition is one flag
-/// (<c>flag|provider|project|environment|key</c>) or one guardian (<c>guardian|id</c>). Time rows have
+/// Events in the <c>Events</c> table (docs/storage.md). Each partition is one flag
+/// (<c>flag|provider|project|environment|key</c>) or one guardian (<c>guardian|id</c>); <see cref="TableTimelineStore"/>
+/// reads and appends timeline entries in the same partitions. Time rows have
 /// RowKey <c>{inverted ticks}|{id}|{discriminator}</c>, so a partition reads newest first; de-dup markers have RowKey
 /// <c>~dedup|{source}|{id}</c>, after every time row, and carry the raw payload. Recording writes marker and event
 /// row in one entity group transaction.
 /// </summary>
-public sealed class TableEventStore : IEventStore, ITimelineStore
+public sealed class TableEventStore : IEventStore
 {
     private const string MarkerPrefix = "~dedup|";
 
     /// <summary>Every time row's RowKey sorts below this (inverted ticks are digits).</summary>
-    private const string TimeRowsEnd = "~";
+    internal const string TimeRowsEnd = "~";
 
     private readonly StorageTables _tables;
     private readonly TimeProvider _time;
@@ -119,57 +119,6 @@ public sealed class TableEventStore : IEventStore, ITimelineStore
         return earlier.Count == 0 ? change : change with { Previous = earlier[0].Change.Current };
     }
 
-    /// <inheritdoc />
-    public async Task<ResultPage<TimelineEntry>> GetTimelineAsync(string guardianId, FlagScope? flag, int pageSize, string? continuation, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(guardianId);
-        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, 1000);
-        var position = TimelinePosition.Parse(continuation, hasFlag: flag is not null);
-        var table = await _tables.GetAsync(StorageTables.Events, cancellationToken);
-
-        var guardianTask = ReadStreamAsync(table, GuardianPartition(guardianId), position.Guardian, pageSize + 1, cancellationToken);
-        var flagTask = flag is null
-            ? Task.FromResult(new List<TableEntity>())
-            : ReadStreamAsync(table, FlagPartition(flag), position.Flag, pageSize + 1, cancellationToken);
-        var own = await guardianTask;
-        var flagRows = await flagTask;
-
-        var entries = new List<TimelineEntry>(pageSize);
-        int g = 0, f = 0;
-        while (entries.Count < pageSize && (g < own.Count || f < flagRows.Count))
-        {
-            // Newest first; on equal ticks the guardian's own entries come first, then RowKey order: stable across pages.
-            var takeOwn = f >= flagRows.Count
-                || (g < own.Count && string.CompareOrdinal(own[g].RowKey[..19], flagRows[f].RowKey[..19]) <= 0);
-            entries.Add(ToTimelineEntry(takeOwn ? own[g++] : flagRows[f++]));
-        }
-
-        var next = new TimelinePosition(
-            StreamPosition(position.Guardian, own, g),
-            flag is null ? TimelinePosition.Done : StreamPosition(position.Flag, flagRows, f));
-        return new ResultPage<TimelineEntry>(entries, next.IsDone ? null : next.Format());
-    }
-
-    /// <inheritdoc />
-    public async Task AppendTimelineAsync(string guardianId, string kind, DateTimeOffset time, string id, string summary, string dataJson, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(guardianId);
-        ArgumentException.ThrowIfNullOrEmpty(kind);
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        var table = await _tables.GetAsync(StorageTables.Events, cancellationToken);
-        var row = new TableEntity(GuardianPartition(guardianId), $"{KeyText.Inverted(time)}|{KeyText.Segment(id)}|{KeyText.Segment(kind)}")
-        {
-            ["Kind"] = kind,
-            ["EventId"] = id,
-            ["Time"] = time,
-            ["Summary"] = summary,
-            ["RecordedAt"] = _time.GetUtcNow(),
-        };
-        LargeProperty.WriteText(row, "Data", dataJson);
-        await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
-    }
-
     private static string MarkerRowKey(InboundEvent evt) => MarkerPrefix + KeyText.Segment(evt.Source) + "|" + KeyText.Segment(evt.Id);
 
     private static async Task<RecordedEvent> ReadRecordedAsync(TableClient table, string partition, string markerRowKey, CancellationToken cancellationToken)
@@ -203,97 +152,10 @@ public sealed class TableEventStore : IEventStore, ITimelineStore
         return changes;
     }
 
-    private static async Task<List<TableEntity>> ReadStreamAsync(TableClient table, string partition, string? afterRowKey, int take, CancellationToken cancellationToken)
-    {
-        var rows = new List<TableEntity>(take);
-        if (afterRowKey == TimelinePosition.Done)
-        {
-            return rows;
-        }
-
-        var filter = afterRowKey is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey lt {TimeRowsEnd}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {afterRowKey} and RowKey lt {TimeRowsEnd}");
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: take, cancellationToken: cancellationToken))
-        {
-            rows.Add(row);
-            if (rows.Count == take)
-            {
-                break;
-            }
-        }
-
-        return rows;
-    }
-
-    /// <summary>Where a stream continues: after the last consumed row, or done when everything it returned was consumed.</summary>
-    private static string? StreamPosition(string? before, List<TableEntity> fetched, int consumed)
-    {
-        if (before == TimelinePosition.Done || consumed == fetched.Count)
-        {
-            // fetched holds at most pageSize + 1 rows and the merge consumes at most pageSize, so this means exhausted.
-            return TimelinePosition.Done;
-        }
-
-        return consumed == 0 ? before : fetched[consumed - 1].RowKey;
-    }
-
     private static InboundEvent ToEvent(TableEntity row) => EventJson.Read(
         row.GetString("Kind") ?? "",
         row.GetString("Source") ?? "",
         row.GetString("EventId") ?? "",
         row.GetDateTimeOffset("Time") ?? default,
         LargeProperty.ReadText(row, "Data") ?? "{}");
-
-    private static TimelineEntry ToTimelineEntry(TableEntity row) => new(
-        row.GetString("Kind") ?? "",
-        row.GetDateTimeOffset("Time") ?? default,
-        row.GetString("EventId") ?? "",
-        row.GetString("Summary") ?? "",
-        LargeProperty.ReadText(row, "Data") ?? "{}");
-
-    /// <summary>The timeline continuation: the last RowKey consumed in each partition, or <see cref="Done"/>.</summary>
-    private sealed record TimelinePosition(string? Guardian, string? Flag)
-    {
-        public const string Done = "~";
-        private const string Version = "tl1";
-
-        public bool IsDone => Guardian == Done && Flag == Done;
-
-        public string Format() => Base64Url.Encode($"{Version}\n{Guardian}\n{Flag}");
-
-        public static TimelinePosition Parse(string? token, bool hasFlag)
-        {
-            if (string.IsNullOrEmpty(token))
-            {
-                return new TimelinePosition(null, hasFlag ? null : Done);
-            }
-
-            var parts = Base64Url.TryDecode(token)?.Split('\n');
-            if (parts is not [Version, var guardian, var flag])
-            {
-                throw new InvalidContinuationException("continuation", "is not a timeline token");
-            }
-
-            return new TimelinePosition(guardian.Length == 0 ? null : guardian, flag.Length == 0 || !hasFlag ? (hasFlag ? null : Done) : flag);
-        }
-    }
-}
-
-/// <summary>Opaque continuation tokens: base64url of UTF-8 text.</summary>
-internal static class Base64Url
-{
-    public static string Encode(string text) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
-
-    public static string? TryDecode(string token)
-    {
-        try
-        {
-            return Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(token));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
 }

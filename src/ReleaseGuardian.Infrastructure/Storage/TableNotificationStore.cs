@@ -114,7 +114,8 @@ public sealed class TableNotificationStore : INotificationStore
 
     private static string AllRowKey(NotificationRecord n) => $"{AllPrefix}{KeyText.Inverted(n.Time)}|{KeyText.Segment(n.Id)}";
 
-    private static string GuardianPrefix(string guardianId) => $"g|{KeyText.Segment(guardianId)}|";
+    /// <summary>The RowKey prefix of one guardian's copies (the timeline reads them too).</summary>
+    internal static string GuardianPrefix(string guardianId) => $"g|{KeyText.Segment(guardianId)}|";
 
     private static string GuardianRowKey(NotificationRecord n) => $"{GuardianPrefix(n.GuardianId)}{KeyText.Inverted(n.Time)}|{KeyText.Segment(n.Id)}";
 
@@ -129,16 +130,18 @@ public sealed class TableNotificationStore : INotificationStore
         };
         LargeProperty.WriteText(row, "Body", n.BodyJson);
         LargeProperty.WriteText(row, "Deliveries", WriteDeliveries(n.Deliveries));
+        LargeProperty.WriteText(row, "Rollback", n.RollbackJson);
         return row;
     }
 
-    private static NotificationRecord ToNotification(TableEntity row) => new(
+    internal static NotificationRecord ToNotification(TableEntity row) => new(
         row.GetString("NotificationId") ?? "",
         row.GetString("GuardianId") ?? "",
         row.GetString("Kind") ?? "",
         row.GetDateTimeOffset("Time") ?? default,
         LargeProperty.ReadText(row, "Body") ?? "{}",
-        ReadDeliveries(LargeProperty.ReadText(row, "Deliveries")));
+        ReadDeliveries(LargeProperty.ReadText(row, "Deliveries")),
+        LargeProperty.ReadText(row, "Rollback"));
 
     private static string WriteDeliveries(IReadOnlyList<DeliveryOutcome> deliveries) => EventJson.Write(w =>
     {

@@ -13,11 +13,12 @@ namespace ReleaseGuardian.Infrastructure.Storage;
 public sealed class TableRunStore : IRunStore
 {
     private const string IdPrefix = "r|";
-    private const string TimePrefix = "t|";
+    /// <summary>The RowKey prefix of the time rows (the timeline reads them too).</summary>
+    internal const string TimePrefix = "t|";
     private const string BaselineRowKey = TimePrefix + "!baseline";
 
     /// <summary>Time rows are <c>t|</c> and inverted ticks (digits), so they start here, after the baseline row.</summary>
-    private const string TimeRowsStart = TimePrefix + "0";
+    internal const string TimeRowsStart = TimePrefix + "0";
     private const string TokenVersion = "runs1\n";
 
     private readonly StorageTables _tables;
@@ -247,7 +248,7 @@ public sealed class TableRunStore : IRunStore
         return text[TokenVersion.Length..];
     }
 
-    private static string Partition(string guardianId) => KeyText.Segment(guardianId);
+    internal static string Partition(string guardianId) => KeyText.Segment(guardianId);
 
     private static string IdRowKey(string runId) => IdPrefix + KeyText.Segment(runId);
 
@@ -277,7 +278,7 @@ public sealed class TableRunStore : IRunStore
         return row;
     }
 
-    private static RunRecord ToRun(TableEntity row) => new(
+    internal static RunRecord ToRun(TableEntity row) => new(
         row.GetString("GuardianId") ?? row.PartitionKey,
         row.GetString("RunId") ?? "",
         EventJson.ParsePurpose(row.GetString("Purpose")),

@@ -44,13 +44,14 @@ public sealed class StorageServiceCollectionTests(AzuriteFixture azurite)
 
         Assert.False(recorded.IsDuplicate);
         Assert.Single(timeline.Items);
-        Assert.Same(events, provider.GetRequiredService<ITimelineStore>());
+        Assert.IsType<TableTimelineStore>(provider.GetRequiredService<ITimelineStore>());
         Assert.NotNull(provider.GetRequiredService<IRunStore>());
         Assert.NotNull(provider.GetRequiredService<INotificationStore>());
         var counter = provider.GetRequiredService<StorageTransactionCounter>();
         Assert.Equal(1, counter.Count(options.TablePrefix + "Events", "batch"));
         Assert.Equal(1, counter.Count(options.QueueName, "send"));
-        Assert.Equal(2, counter.Count("Tables", "create"));
+        // Events, Guardians, and the Runs and Notifications tables the timeline reads.
+        Assert.Equal(4, counter.Count("Tables", "create"));
     }
 
     [Theory]

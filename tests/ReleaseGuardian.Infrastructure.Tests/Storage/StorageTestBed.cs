@@ -23,6 +23,7 @@ internal sealed class StorageTestBed
         QueueService = StorageServiceCollectionExtensions.CreateQueueService(azurite.ConnectionString, Counter);
         Tables = new StorageTables(TableService, Options);
         Events = new TableEventStore(Tables);
+        Timeline = new TableTimelineStore(Tables);
         Guardians = new TableGuardianStore(Tables);
         Runs = new TableRunStore(Tables);
         Notifications = new TableNotificationStore(Tables);
@@ -40,6 +41,8 @@ internal sealed class StorageTestBed
     public StorageTables Tables { get; }
 
     public TableEventStore Events { get; }
+
+    public TableTimelineStore Timeline { get; }
 
     public TableGuardianStore Guardians { get; }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using ReleaseGuardian.Application.Guardians;
 using ReleaseGuardian.Application.Ingestion;
 using ReleaseGuardian.Application.Rollback;
@@ -27,6 +28,7 @@ public static class ReleaseGuardianComposition
     /// <summary>Registers everything Release Guardian needs, with storage from <c>AzureWebJobsStorage</c> (a connection string or identity-based settings).</summary>
     public static IServiceCollection AddReleaseGuardian(this IServiceCollection services, IConfiguration configuration, StorageOptions? storage = null)
     {
+        KeepSecretsOutOfRequestLogs(services);
         var connection = StorageConnection.FromConfiguration(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddTableStorage(connection, storage);
@@ -55,4 +57,18 @@ public static class ReleaseGuardianComposition
         services.TryAddScoped<NotificationEndpoints>();
         return services;
     }
+
+    // ASP.NET Core's "Request starting/finished" lines print the full query string, and some senders (Split) put their
+    // webhook secret there. Both hosts run ASP.NET Core (the Functions worker too, with its ASP.NET Core integration),
+    // so the lines are dropped below Warning here, for every logging provider, including providers configured with
+    // their own levels. The Functions host's own request lines log the path only.
+    private static void KeepSecretsOutOfRequestLogs(IServiceCollection services) =>
+        services.PostConfigure<LoggerFilterOptions>(options =>
+        {
+            const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
+            foreach (var provider in options.Rules.Select(r => r.ProviderName).Append(null).Distinct().ToList())
+            {
+                options.Rules.Add(new LoggerFilterRule(provider, HostingDiagnostics, LogLevel.Warning, filter: null));
+            }
+        });
 }

@@ -19,17 +19,6 @@ internal static class ServerComposition
             PoisonQueueName = QueueName(prefix, QueueNames.GuardianEventsPoison),
         };
 
-        // Hosting's "Request starting/finished" lines print the full query string, and some senders (Split) put their
-        // webhook secret there. Never log secrets: those lines are dropped for every provider, including providers
-        // configured with their own levels (errors and warnings still come through).
-        builder.Services.PostConfigure<LoggerFilterOptions>(options =>
-        {
-            const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
-            foreach (var provider in options.Rules.Select(r => r.ProviderName).Append(null).Distinct().ToList())
-            {
-                options.Rules.Add(new LoggerFilterRule(provider, HostingDiagnostics, LogLevel.Warning, filter: null));
-            }
-        });
         builder.Services.AddReleaseGuardian(builder.Configuration, storage);
         builder.Services.AddProblemDetails();
         builder.Services.Configure<QueueListenerOptions>(builder.Configuration.GetSection("Queue"));

@@ -2,7 +2,9 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Infrastructure.Storage;
+using ReleaseGuardian.Infrastructure.Workflow;
 using ReleaseGuardian.Server.Tests.Support;
 using ReleaseGuardian.Testing;
 
@@ -229,6 +231,35 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
         Assert.Single(scenario.Rollbacks.Select(r => r.BodyText).Distinct());
         Assert.Equal("rollback", Assert.Single(await scenario.NotificationsAsync("checkout")).GetProperty("kind").GetString());
         Assert.Equal("rolled-back", Assert.Single(await LedgerAsync(scenario)).GetString("Result"));
+    }
+
+    [Fact]
+    public async Task Running_the_rollback_and_notification_of_a_finished_run_again_repeats_nothing_and_answers_as_the_first_time()
+    {
+        // What a crash before the checkpoints were written leads to: the activities run again with the same inputs.
+        await using var scenario = await Scenario.StartAsync(azurite);
+        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl, Scenario.StaticObjectives));
+        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
+        var status = await scenario.PostK6AndWaitAsync("checkout", "validate-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
+        var history = (await scenario.Server.Services.GetRequiredService<TableWorkflowStore>().LoadHistoryAsync(status.GetProperty("instanceId").GetString()!, default))!;
+        var request = history.Status.Input!.Value.Deserialize(WorkflowJsonContext.Default.EvaluationRequest)!;
+        var judgement = JsonSerializer.Deserialize(history.Checkpoints[1], WorkflowJsonContext.Default.JudgeRunResult)!;
+        var rolledBack = JsonSerializer.Deserialize(history.Checkpoints[2], WorkflowJsonContext.Default.RollbackFlagResult)!;
+        var notified = JsonSerializer.Deserialize(history.Checkpoints[3], WorkflowJsonContext.Default.NotificationResult)!;
+        var hookCalls = scenario.Hook.Requests.Count;
+
+        await using var scope = scenario.Server.Services.CreateAsyncScope();
+        var activities = scope.ServiceProvider.GetRequiredService<IReleaseActivities>();
+        var rollbackAgain = await activities.RollbackFlagAsync(
+            new RollbackFlagInput("checkout", judgement.RunId, judgement.ChangeUnderTestId!, judgement.Headline, judgement.ChangeUnderTest, judgement.JudgedAt), default);
+        var notifyAgain = await activities.RecordAndSendNotificationsAsync(new NotificationInput(request, judgement, rollbackAgain), default);
+
+        Assert.Equal(RollbackResults.RolledBack, rolledBack.Result);
+        Assert.Equal(rolledBack, rollbackAgain); // from the ledger, word for word
+        Assert.Single(scenario.Rollbacks);
+        Assert.Equal(notified.NotificationId, notifyAgain.NotificationId);
+        Assert.Equal(hookCalls, scenario.Hook.Requests.Count);
+        Assert.Single(await scenario.NotificationsAsync("checkout"));
     }
 
     private static async Task<List<TableEntity>> LedgerAsync(Scenario scenario)

@@ -28,7 +28,10 @@ public abstract record FlagWebhookOutcome
     /// <summary>The delivery is authentic and carries these flag changes (one or more; GO Feature Flag batches).</summary>
     /// <param name="Changes">The normalised changes.</param>
     /// <param name="DeliveryId">The de-dup key of the delivery as a whole (e.g. ConfigCat's webhook id, or a body hash).</param>
-    public sealed record Accepted(IReadOnlyList<FlagChange> Changes, string DeliveryId) : FlagWebhookOutcome;
+    /// <param name="TimeFromPayload">True when every change's <see cref="FlagChange.ChangedAt"/> was read from the body,
+    /// so a redelivery yields the same times; false when any fell back to <c>now</c> or a per-delivery header
+    /// (see <see cref="InboundEvent.TimeFromPayload"/>).</param>
+    public sealed record Accepted(IReadOnlyList<FlagChange> Changes, string DeliveryId, bool TimeFromPayload = false) : FlagWebhookOutcome;
 
     /// <summary>The delivery is authentic but not about a flag change we track (e.g. a segment edit); answer 202, store nothing.</summary>
     /// <param name="Reason">Why it was ignored.</param>

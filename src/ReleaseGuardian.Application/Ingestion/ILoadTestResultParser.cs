@@ -27,7 +27,10 @@ public abstract record LoadTestParseOutcome
 
     /// <summary>A finished load test.</summary>
     /// <param name="Result">The normalised result.</param>
-    public sealed record Accepted(LoadTestFinished Result) : LoadTestParseOutcome;
+    /// <param name="EndFromPayload">True when <see cref="LoadTestFinished.End"/> was read from the result document, so a
+    /// redelivery yields the same end; false when it came from a query parameter, a header or <c>now</c>
+    /// (see <see cref="InboundEvent.TimeFromPayload"/>).</param>
+    public sealed record Accepted(LoadTestFinished Result, bool EndFromPayload = false) : LoadTestParseOutcome;
 
     /// <summary>Rejected; store nothing.</summary>
     /// <param name="Problem">What was wrong, naming the field.</param>

@@ -16,6 +16,13 @@ public abstract record InboundEvent(string Source, string Id, string Type, DateT
 {
     /// <summary>The de-dup key: source and id.</summary>
     public string DedupKey => Source + "\n" + Id;
+
+    /// <summary>
+    /// True when <see cref="Time"/> was read from the delivered payload itself, so every redelivery of this event
+    /// carries the same time; false (the default, the safe assumption) when it fell back to the receipt time or
+    /// came from a per-delivery header. Storage may then de-duplicate on the time as well as on source and id.
+    /// </summary>
+    public bool TimeFromPayload { get; init; }
 }
 
 /// <summary>A flag changed.</summary>

@@ -74,7 +74,7 @@ public sealed class IngestionService(
             activity?.SetTag(GuardianTelemetry.FeatureFlag.Version, change.ChangeId);
             // Most services do not send the state they replaced; remember the last state we saw so a rollback can restore it.
             var complete = change.Previous is null ? await events.FillPreviousStateAsync(change, cancellationToken) : change;
-            var evt = new FlagChangedEvent(source, change.ChangeId, change.ChangedAt, complete);
+            var evt = new FlagChangedEvent(source, change.ChangeId, change.ChangedAt, complete) { TimeFromPayload = accepted.TimeFromPayload };
             results.Add(await RecordAsync(evt, raw, guardianId: null, cancellationToken));
         }
 
@@ -103,8 +103,8 @@ public sealed class IngestionService(
             return Reject(rejected.Problem);
         }
 
-        var result = ((LoadTestParseOutcome.Accepted)parsed).Result;
-        var evt = new LoadTestFinishedEvent("/webhooks/loadtests/" + parser.Tool, result.TestId, result.End, result);
+        var (result, endFromPayload) = (LoadTestParseOutcome.Accepted)parsed;
+        var evt = new LoadTestFinishedEvent("/webhooks/loadtests/" + parser.Tool, result.TestId, result.End, result) { TimeFromPayload = endFromPayload };
         return await IngestEventsAsync([evt], Encoding.UTF8.GetString(request.Body.Span), cancellationToken);
     }
 

@@ -5,7 +5,8 @@ namespace ReleaseGuardian.Application.Storage;
 
 /// <summary>
 /// The audit trail of inbound events. Each accepted event is recorded exactly once, however often it is
-/// delivered: the de-dup marker (<see cref="InboundEvent.DedupKey"/>) and the event land together or not at all.
+/// delivered: the de-dup marker (<see cref="InboundEvent.DedupKey"/>) and the event land together or not at all, or,
+/// when <see cref="InboundEvent.TimeFromPayload"/> makes the event's time part of its identity, the event alone.
 /// Flag changes are kept per flag (<see cref="FlagScope"/>), load tests and chaos results per guardian.
 /// </summary>
 public interface IEventStore

@@ -27,20 +27,47 @@ public static class ApiRequestReader
             return (null, new IngestProblem(IngestFailure.TooLarge, "body", $"{contentLength} bytes is over the {MaxBodyBytes}-byte limit"));
         }
 
-        var buffer = new MemoryStream(contentLength is { } length ? (int)length : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        // One buffer of the announced size, read into directly: no copy buffer per request. It only grows when the
+        // length was not announced (or was wrong), and never past one byte over the limit, which is how an oversized
+        // body is told apart.
+        var buffer = new byte[contentLength is { } length ? (int)length : 4096];
+        var filled = 0;
+        while (true)
         {
-            if (buffer.Length + read > MaxBodyBytes)
+            if (filled == buffer.Length)
+            {
+                if (filled == contentLength)
+                {
+                    // Announced bytes all read: expect the end, reading any surplus into a grown buffer as before.
+                    var probe = new byte[1];
+                    if (await body.ReadAsync(probe, cancellationToken).ConfigureAwait(false) == 0)
+                    {
+                        break;
+                    }
+
+                    Array.Resize(ref buffer, Math.Min(Math.Max(buffer.Length * 2, 4096), MaxBodyBytes + 1));
+                    buffer[filled++] = probe[0];
+                    contentLength = null;
+                    continue;
+                }
+
+                Array.Resize(ref buffer, Math.Min(Math.Max(buffer.Length * 2, 4096), MaxBodyBytes + 1));
+            }
+
+            var read = await body.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+            if (filled > MaxBodyBytes)
             {
                 return (null, new IngestProblem(IngestFailure.TooLarge, "body", $"the body is over the {MaxBodyBytes}-byte limit"));
             }
-
-            buffer.Write(chunk, 0, read);
         }
 
-        return (new WebhookRequest(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), Flatten(headers), Flatten(query), contentType), null);
+        return (new WebhookRequest(buffer.AsMemory(0, filled), Flatten(headers), Flatten(query), contentType), null);
     }
 
     private static Dictionary<string, string> Flatten(IEnumerable<KeyValuePair<string, StringValues>> values)

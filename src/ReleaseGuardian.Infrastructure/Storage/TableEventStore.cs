@@ -11,8 +11,9 @@ namespace ReleaseGuardian.Infrastructure.Storage;
 /// (<c>flag|provider|project|environment|key</c>) or one guardian (<c>guardian|id</c>); <see cref="TableTimelineStore"/>
 /// reads and appends timeline entries in the same partitions. Time rows have
 /// RowKey <c>{inverted ticks}|{id}|{discriminator}</c>, so a partition reads newest first; de-dup markers have RowKey
-/// <c>~dedup|{source}|{id}</c>, after every time row, and carry the raw payload. Recording writes marker and event
-/// row in one entity group transaction.
+/// <c>~dedup|{source}|{id}</c>, after every time row. An event whose time comes from its payload
+/// (<see cref="InboundEvent.TimeFromPayload"/>) is one entity, the event row with the raw payload, whose key already
+/// de-duplicates; any other event is a marker (with the raw payload) and the event row, in one entity group transaction.
 /// </summary>
 public sealed class TableEventStore : IEventStore
 {
@@ -69,13 +70,31 @@ public sealed class TableEventStore : IEventStore
             ["RecordedAt"] = now,
         };
         LargeProperty.WriteText(eventRow, "Data", EventJson.Write(evt));
+        var rawProperties = new TableEntity();
+        LargeProperty.WriteCompressed(rawProperties, "Raw", raw);
+
+        if (evt.TimeFromPayload && (rawProperties.GetInt32("RawChunks") ?? 0) <= 1 && !rawProperties.ContainsKey("RawOmitted"))
+        {
+            // Every redelivery carries the same time, so the event row's key is itself the de-dup key: one entity.
+            // A large payload still goes to a marker, so queries over time rows never download more than one chunk.
+            CopyRaw(rawProperties, eventRow);
+            try
+            {
+                await table.AddEntityAsync(eventRow, cancellationToken);
+                return new EventRecordResult.Recorded(new RecordedEvent(evt, now, raw));
+            }
+            catch (RequestFailedException e) when (e.Status == TableFailures.Conflict)
+            {
+                return new EventRecordResult.Duplicate(await ReadRecordedAsync(table, partition, eventRow.RowKey, MarkerRowKey(evt), cancellationToken));
+            }
+        }
 
         var marker = new TableEntity(partition, MarkerRowKey(evt))
         {
             ["EventRowKey"] = eventRow.RowKey,
             ["RecordedAt"] = now,
         };
-        LargeProperty.WriteCompressed(marker, "Raw", raw);
+        CopyRaw(rawProperties, marker);
 
         try
         {
@@ -86,7 +105,13 @@ public sealed class TableEventStore : IEventStore
         }
         catch (TableTransactionFailedException e) when (e.Status == TableFailures.Conflict && e.FailedIndex() is 0 or -1)
         {
-            return new EventRecordResult.Duplicate(await ReadRecordedAsync(table, partition, marker.RowKey, cancellationToken));
+            return new EventRecordResult.Duplicate(await ReadRecordedAsync(table, partition, marker.RowKey, cancellationToken)
+                ?? await ReadRecordedAsync(table, partition, eventRow.RowKey, marker.RowKey, cancellationToken));
+        }
+        catch (TableTransactionFailedException e) when (e.Status == TableFailures.Conflict && e.FailedIndex() == 1)
+        {
+            // No marker but the event row exists: a delivery of this event with its time from the payload wrote it as one entity.
+            return new EventRecordResult.Duplicate(await ReadRecordedAsync(table, partition, eventRow.RowKey, marker.RowKey, cancellationToken));
         }
     }
 
@@ -121,13 +146,50 @@ public sealed class TableEventStore : IEventStore
 
     private static string MarkerRowKey(InboundEvent evt) => MarkerPrefix + KeyText.Segment(evt.Source) + "|" + KeyText.Segment(evt.Id);
 
-    private static async Task<RecordedEvent> ReadRecordedAsync(TableClient table, string partition, string markerRowKey, CancellationToken cancellationToken)
+    /// <summary>What a de-dup marker recorded (two-entity shape); null when there is no marker.</summary>
+    private static async Task<RecordedEvent?> ReadRecordedAsync(TableClient table, string partition, string markerRowKey, CancellationToken cancellationToken)
     {
-        var marker = (await table.GetEntityAsync<TableEntity>(partition, markerRowKey, cancellationToken: cancellationToken)).Value;
+        var found = await table.GetEntityIfExistsAsync<TableEntity>(partition, markerRowKey, cancellationToken: cancellationToken);
+        if (!found.HasValue)
+        {
+            return null;
+        }
+
+        var marker = found.Value!;
         var eventRowKey = marker.GetString("EventRowKey")
             ?? throw new InvalidDataException($"De-dup marker {partition}/{markerRowKey} lacks EventRowKey.");
         var row = (await table.GetEntityAsync<TableEntity>(partition, eventRowKey, cancellationToken: cancellationToken)).Value;
         return new RecordedEvent(ToEvent(row), marker.GetDateTimeOffset("RecordedAt") ?? row.Timestamp ?? default, LargeProperty.ReadCompressed(marker, "Raw"));
+    }
+
+    /// <summary>
+    /// What an existing event row recorded: one entity holding its raw payload, or (when a delivery of the same event took
+    /// the two-entity path) a row whose payload sits in the marker.
+    /// </summary>
+    private static async Task<RecordedEvent> ReadRecordedAsync(TableClient table, string partition, string eventRowKey, string markerRowKey, CancellationToken cancellationToken)
+    {
+        var row = (await table.GetEntityAsync<TableEntity>(partition, eventRowKey, cancellationToken: cancellationToken)).Value;
+        if (!row.ContainsKey("RawLength"))
+        {
+            if (await ReadRecordedAsync(table, partition, markerRowKey, cancellationToken) is { } viaMarker)
+            {
+                return viaMarker;
+            }
+        }
+
+        return new RecordedEvent(ToEvent(row) with { TimeFromPayload = true }, row.GetDateTimeOffset("RecordedAt") ?? row.Timestamp ?? default, LargeProperty.ReadCompressed(row, "Raw"));
+    }
+
+    /// <summary>The raw payload's properties (<c>Raw_*</c>, <c>RawChunks</c>, <c>RawLength</c>, <c>RawOmitted</c>).</summary>
+    private static void CopyRaw(TableEntity from, TableEntity to)
+    {
+        foreach (var (name, value) in from)
+        {
+            if (name.StartsWith("Raw", StringComparison.Ordinal))
+            {
+                to[name] = value;
+            }
+        }
     }
 
     private async Task<IReadOnlyList<FlagChangedEvent>> GetChangesAsync(FlagScope flag, string fromRowKey, string toRowKeyExclusive, int max, CancellationToken cancellationToken)

@@ -15,7 +15,8 @@ namespace ReleaseGuardian.Benchmarks.LoadRun;
 /// The loopback load run (eng/bench.sh): per repetition a fresh server process against Azurite, then
 /// (a) signed LaunchDarkly webhooks from N concurrent clients, (b)+(c) sequential evaluations, bad k6 result to
 /// rollback PATCH, with the storage transactions each one cost, (d) Azurite's raw single-entity insert rate with
-/// the same concurrency. Prints the medians over the repetitions and writes them as JSON.
+/// the same concurrency, both for a small entity and for a copy of one recorded event (same properties, same bytes).
+/// Prints the medians over the repetitions and writes them as JSON.
 /// </summary>
 public static class LoadRunner
 {
@@ -106,11 +107,14 @@ public static class LoadRunner
         // Warm-up: JIT, connections, tables.
         await SendAllAsync(bodies[..Warmup], options.Concurrency, http);
         await InsertAllAsync(table, Warmup, options.Concurrency);
+        var recordedEvent = await RecordedEventSampleAsync(new TableServiceClient(options.Storage).GetTableClient(prefix + "Events"));
+        await InsertEventCopiesAsync(table, recordedEvent, Warmup, options.Concurrency);
 
         var before = await GuardianServerProcess.StorageCountsAsync(management);
         var webhookTime = TimeSpan.Zero;
         var insertTime = TimeSpan.Zero;
         var batchTime = TimeSpan.Zero;
+        var eventInsertTime = TimeSpan.Zero;
         var latencies = new List<double>();
         var failures = 0;
         var block = options.Webhooks / Blocks;
@@ -122,7 +126,7 @@ public static class LoadRunner
             return azurite?.TotalProcessorTime ?? TimeSpan.Zero;
         }
 
-        TimeSpan serverCpu = TimeSpan.Zero, azuriteWebhookCpu = TimeSpan.Zero, azuriteInsertCpu = TimeSpan.Zero, azuritePairCpu = TimeSpan.Zero;
+        TimeSpan serverCpu = TimeSpan.Zero, azuriteWebhookCpu = TimeSpan.Zero, azuriteInsertCpu = TimeSpan.Zero, azuritePairCpu = TimeSpan.Zero, azuriteEventInsertCpu = TimeSpan.Zero;
         for (var b = 0; b < Blocks; b++)
         {
             var (server0, azurite0) = (server.CpuTime, AzuriteCpu());
@@ -140,6 +144,10 @@ public static class LoadRunner
             azurite0 = AzuriteCpu();
             batchTime += await InsertPairsAsync(table, block, options.Concurrency);
             azuritePairCpu += AzuriteCpu() - azurite0;
+
+            azurite0 = AzuriteCpu();
+            eventInsertTime += await InsertEventCopiesAsync(table, recordedEvent, block, options.Concurrency);
+            azuriteEventInsertCpu += AzuriteCpu() - azurite0;
         }
 
         var operations = (double)(block * Blocks);
@@ -149,6 +157,7 @@ public static class LoadRunner
             result["azurite_cpu_us_per_webhook"] = azuriteWebhookCpu.TotalMicroseconds / operations;
             result["azurite_cpu_us_per_raw_insert"] = azuriteInsertCpu.TotalMicroseconds / operations;
             result["azurite_cpu_us_per_raw_pair_batch"] = azuritePairCpu.TotalMicroseconds / operations;
+            result["azurite_cpu_us_per_raw_event_insert"] = azuriteEventInsertCpu.TotalMicroseconds / operations;
         }
 
         var after = await GuardianServerProcess.StorageCountsAsync(management);
@@ -162,10 +171,61 @@ public static class LoadRunner
         result["ingestion_to_raw_ratio"] = result["webhooks_per_s"] / result["raw_inserts_per_s"];
         result["raw_pair_batches_per_s"] = block * Blocks / batchTime.TotalSeconds;
         result["ingestion_to_raw_pair_batch_ratio"] = result["webhooks_per_s"] / result["raw_pair_batches_per_s"];
+        result["raw_event_entity_bytes"] = recordedEvent.Bytes;
+        result["raw_event_inserts_per_s"] = block * Blocks / eventInsertTime.TotalSeconds;
+        result["ingestion_to_raw_event_ratio"] = result["webhooks_per_s"] / result["raw_event_inserts_per_s"];
     }
 
-    // What one recorded event costs storage: an entity-group transaction of a small de-dup marker (with the
-    // compressed raw payload) and the event row, the shape TableEventStore.RecordAsync writes.
+    /// <summary>The newest event row the webhooks recorded: its properties (what storage is asked to hold per event), key lengths and payload size.</summary>
+    private sealed record RecordedEventSample(string PartitionKey, int RowKeyLength, IReadOnlyList<KeyValuePair<string, object>> Properties, int Bytes);
+
+    private static async Task<RecordedEventSample> RecordedEventSampleAsync(TableClient events)
+    {
+        // Any time row of a flag partition (markers sort after '~'); all bench webhooks have the same shape.
+        await foreach (var row in events.QueryAsync<TableEntity>(filter: "RowKey lt '~'", maxPerPage: 1))
+        {
+            var properties = row
+                .Where(p => p.Key is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag") && p.Value is not null)
+                .ToList();
+            var bytes = 2 * (row.PartitionKey.Length + row.RowKey.Length) + properties.Sum(p => (2 * p.Key.Length) + p.Value switch
+            {
+                string text => 2 * text.Length,
+                byte[] binary => binary.Length,
+                _ => 8,
+            });
+            return new RecordedEventSample(row.PartitionKey, row.RowKey.Length, properties, bytes);
+        }
+
+        throw new InvalidOperationException("no recorded event to copy: the warm-up webhooks stored nothing");
+    }
+
+    // Azurite's rate for an entity of exactly what one webhook records (the one-entity event shape), with fresh keys of
+    // the same lengths: the like-for-like baseline for webhooks_per_s.
+    private static async Task<TimeSpan> InsertEventCopiesAsync(TableClient table, RecordedEventSample sample, int count, int concurrency)
+    {
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var rowKey = Guid.NewGuid().ToString("N").PadRight(sample.RowKeyLength, '0')[..sample.RowKeyLength];
+                var entity = new TableEntity(sample.PartitionKey, rowKey);
+                foreach (var (name, value) in sample.Properties)
+                {
+                    entity[name] = value;
+                }
+
+                await table.AddEntityAsync(entity);
+            }
+        }));
+        return clock.Elapsed;
+    }
+
+    // What the two-entity record shape costs storage: an entity-group transaction of a small de-dup marker (with the
+    // compressed raw payload) and the event row, what TableEventStore.RecordAsync writes for an event whose time is not
+    // from its payload (LaunchDarkly's, as benchmarked here, is one entity).
     private static async Task<TimeSpan> InsertPairsAsync(TableClient table, int count, int concurrency)
     {
         var raw = Convert.ToBase64String(new byte[900]);

@@ -45,7 +45,8 @@ internal static class ChaosDataMapper
             result = Normalised(data, path);
         }
 
-        return new ChaosFinishedEvent(ce.Source, ce.Id, result.End, result);
+        // The end comes from the data, or else from the time attribute: only a binary-mode ce-time header may differ on a retry.
+        return new ChaosFinishedEvent(ce.Source, ce.Id, result.End, result) { TimeFromPayload = ce.TimeInBody || result.End != ce.Time };
     }
 
     private static ChaosExperimentFinished Normalised(JsonElement data, string path)

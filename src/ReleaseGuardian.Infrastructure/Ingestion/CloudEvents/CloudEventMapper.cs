@@ -15,7 +15,14 @@ namespace ReleaseGuardian.Infrastructure.Ingestion.CloudEvents;
 /// <param name="Subject">The subject, if any.</param>
 /// <param name="Time">The time attribute, if any.</param>
 /// <param name="TimeField">How to name the time attribute in a problem: <c>time</c>, <c>[2].time</c> or <c>ce-time</c>.</param>
-internal readonly record struct CloudEventEnvelope(string Id, string Source, string Type, string? Subject, DateTimeOffset? Time, string TimeField);
+internal readonly record struct CloudEventEnvelope(string Id, string Source, string Type, string? Subject, DateTimeOffset? Time, string TimeField)
+{
+    /// <summary>
+    /// True when <see cref="Time"/> sits in the body (structured and batch mode, queue messages). A binary-mode
+    /// <c>ce-time</c> header is treated like any per-delivery header: a retry might send another value.
+    /// </summary>
+    public bool TimeInBody => TimeField != "ce-time";
+}
 
 /// <summary>
 /// Validates a CloudEvent's context attributes and maps the data of Release Guardian's inbound types to
@@ -159,7 +166,8 @@ internal static class CloudEventMapper
             JsonRead.RequireObject(data, "current", path, "give the flag's state after the change: {\"enabled\": true, \"variant\": \"on\"}"),
             JsonPath.Property(path, "current"));
         var actor = JsonRead.String(data, "actor", path);
-        var changedAt = JsonRead.Timestamp(data, "changedAt", path)
+        var dataChangedAt = JsonRead.Timestamp(data, "changedAt", path);
+        var changedAt = dataChangedAt
             ?? ce.Time
             ?? throw IngestRejection.Malformed(JsonPath.Property(path, "changedAt"), "is missing (and the event has no time); say when the flag changed, ISO 8601");
 
@@ -179,7 +187,7 @@ internal static class CloudEventMapper
         {
             ProviderRefs = refs,
         };
-        return new FlagChangedEvent(ce.Source, ce.Id, changedAt, change);
+        return new FlagChangedEvent(ce.Source, ce.Id, changedAt, change) { TimeFromPayload = dataChangedAt is not null || ce.TimeInBody };
     }
 
     private static FlagState ReadState(JsonElement state, string path)
@@ -257,7 +265,7 @@ internal static class CloudEventMapper
         }
 
         var result = new LoadTestFinished(guardian, service, flag, testId, tool, purpose, start, end, signals);
-        return new LoadTestFinishedEvent(ce.Source, ce.Id, end, result);
+        return new LoadTestFinishedEvent(ce.Source, ce.Id, end, result) { TimeFromPayload = true }; // data.end is required
     }
 
     private static string TestId(JsonElement data, string path)

@@ -73,6 +73,7 @@ public sealed class AzureAppConfigurationWebhookAdapter : FlagWebhookAdapter
 
         var validation = string.Equals(delivery.Request.Header(EventTypeHeader), "SubscriptionValidation", StringComparison.OrdinalIgnoreCase);
         var changes = new List<FlagChange>();
+        var timeFromPayload = true;
         var index = 0;
         foreach (var gridEvent in root.EnumerateArray())
         {
@@ -111,7 +112,9 @@ public sealed class AzureAppConfigurationWebhookAdapter : FlagWebhookAdapter
 
             var etag = PayloadFields.RequireString(data, "etag", dataPath);
             var label = PayloadFields.OptionalString(data, "label", dataPath);
-            var changedAt = PayloadFields.OptionalTimestamp(gridEvent, "eventTime", path) ?? delivery.Now;
+            var eventTime = PayloadFields.OptionalTimestamp(gridEvent, "eventTime", path);
+            timeFromPayload &= eventTime is not null;
+            var changedAt = eventTime ?? delivery.Now;
 
             var refs = new Dictionary<string, string>(6) { ["key"] = key, ["etag"] = etag };
             PayloadFields.AddRef(refs, "label", label);
@@ -143,8 +146,8 @@ public sealed class AzureAppConfigurationWebhookAdapter : FlagWebhookAdapter
         return changes.Count switch
         {
             0 => new FlagWebhookOutcome.Ignored("the Event Grid delivery changed no App Configuration feature flag"),
-            1 => new FlagWebhookOutcome.Accepted(changes, changes[0].ChangeId),
-            _ => new FlagWebhookOutcome.Accepted(changes, delivery.BodyHash),
+            1 => new FlagWebhookOutcome.Accepted(changes, changes[0].ChangeId, timeFromPayload),
+            _ => new FlagWebhookOutcome.Accepted(changes, delivery.BodyHash, timeFromPayload),
         };
     }
 

@@ -105,7 +105,7 @@ public sealed class FlagsmithWebhookAdapter : FlagWebhookAdapter
             ProviderRefs = refs,
         };
 
-        return new FlagWebhookOutcome.Accepted([change], delivery.BodyHash);
+        return new FlagWebhookOutcome.Accepted([change], delivery.BodyHash, TimeFromPayload: true);
     }
 
     private static FlagState State(JsonElement state, string path)

@@ -59,7 +59,8 @@ public sealed class GrowthBookWebhookAdapter : FlagWebhookAdapter
 
         var id = PayloadFields.OptionalString(root, "id", "") ?? delivery.BodyHash;
         var changedAt = PayloadFields.OptionalTimestamp(feature, "dateUpdated", "data.object")
-            ?? (PayloadFields.OptionalInt64(root, "created", "") is { } createdMs ? PayloadFields.FromUnixMilliseconds(createdMs, "created") : delivery.Now);
+            ?? (PayloadFields.OptionalInt64(root, "created", "") is { } createdMs ? PayloadFields.FromUnixMilliseconds(createdMs, "created") : (DateTimeOffset?)null);
+        var timeFromPayload = changedAt is not null;
         var project = PayloadFields.OptionalString(feature, "project", "data.object");
         var actor = Actor(root);
         var featureDefault = PayloadFields.TryGet(feature, "defaultValue", out var fd) ? PayloadFields.ScalarText(fd) : null;
@@ -100,14 +101,14 @@ public sealed class GrowthBookWebhookAdapter : FlagWebhookAdapter
         {
             var (environment, previous, current) = changed[i];
             changes[i] = new FlagChange(
-                Name, key, string.IsNullOrEmpty(project) ? null : project, environment, previous, current, actor, changedAt,
+                Name, key, string.IsNullOrEmpty(project) ? null : project, environment, previous, current, actor, changedAt ?? delivery.Now,
                 changed.Count == 1 ? id : $"{id}:{environment}", delivery.RawPayload)
             {
                 ProviderRefs = new Dictionary<string, string>(1) { ["featureId"] = key },
             };
         }
 
-        return new FlagWebhookOutcome.Accepted(changes, id);
+        return new FlagWebhookOutcome.Accepted(changes, id, timeFromPayload);
     }
 
     private static string? Actor(JsonElement root)

@@ -112,7 +112,7 @@ public sealed class LaunchDarklyWebhookAdapter : FlagWebhookAdapter
             };
         }
 
-        return new FlagWebhookOutcome.Accepted(changes, id);
+        return new FlagWebhookOutcome.Accepted(changes, id, TimeFromPayload: true);
     }
 
     private static string? Actor(JsonElement root)

@@ -71,7 +71,7 @@ public sealed class SplitWebhookAdapter : FlagWebhookAdapter
             ProviderRefs = refs,
         };
 
-        return new FlagWebhookOutcome.Accepted([change], id);
+        return new FlagWebhookOutcome.Accepted([change], id, TimeFromPayload: true);
     }
 
     private static FlagState? Definition(JsonElement change, string path)

@@ -87,6 +87,6 @@ public sealed class UnleashWebhookAdapter : FlagWebhookAdapter
             ProviderRefs = refs,
         };
 
-        return new FlagWebhookOutcome.Accepted([change], id);
+        return new FlagWebhookOutcome.Accepted([change], id, TimeFromPayload: true);
     }
 }

@@ -25,7 +25,8 @@ public abstract class LoadTestResultParser : ILoadTestResultParser
         {
             using var document = JsonRead.Parse(request.Body, "body");
             var reading = Read(document.RootElement);
-            return new LoadTestParseOutcome.Accepted(RunIdentity.Resolve(Tool, reading, request, now));
+            // Only a document's own end repeats exactly on a redelivery; a query, header or 'now' may not.
+            return new LoadTestParseOutcome.Accepted(RunIdentity.Resolve(Tool, reading, request, now), EndFromPayload: reading.End is not null);
         }
         catch (IngestRejection rejection)
         {

@@ -50,7 +50,8 @@ public interface IRunStore
     /// <summary>
     /// What judging a run needs, read together: the eligible baseline history (what <see cref="GetEligibleHistoryAsync"/>
     /// answers with no bound, oldest first) and the guardian's newest runs of any status, newest first, from which the
-    /// previous judged run is found. One query where the history would otherwise cost three reads.
+    /// previous judged run is found. One query where the history would otherwise cost three reads. The records carry
+    /// what judging reads (window, signals, status, invalidation, creation time), not the verdict or the change under test.
     /// </summary>
     /// <param name="guardianId">The guardian.</param>
     /// <param name="maxEligible">The most eligible runs to return (the definition's <c>training.maxRuns</c>).</param>

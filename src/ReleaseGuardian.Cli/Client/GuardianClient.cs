@@ -98,6 +98,12 @@ public sealed class GuardianClient : IDisposable
     {
         foreach (var (name, value) in values)
         {
+            // URIs drop "." and ".." segments even when escaped, so such an id could only ever reach another route.
+            if (value is "." or "..")
+            {
+                throw new ArgumentException($"'{value}' cannot be sent as the {name} in a URL path.", name);
+            }
+
             template = template.Replace("{" + name + "}", Uri.EscapeDataString(value), StringComparison.Ordinal);
         }
 

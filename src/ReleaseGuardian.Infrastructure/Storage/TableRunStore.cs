@@ -126,13 +126,18 @@ public sealed class TableRunStore : IRunStore
         var partition = Partition(guardianId);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {BaselineRowKey} and RowKey lt {KeyText.AfterPrefix(TimePrefix)}");
 
-        // Eligibility is filtered here rather than by the service, so the same rows also give the newest runs; a
-        // page a little larger than the history usually holds everything in one round trip.
+        // Eligibility is checked here rather than by the service, so the same rows also give the newest runs. Only the
+        // small columns are read (not the verdicts), so a page with room for failed runs between the eligible ones
+        // stays small and one round trip is enough unless failures outnumber the history fourfold.
         DateTimeOffset? reset = null;
         var eligible = new List<RunRecord>(maxEligible);
         var latest = new List<RunRecord>(newest);
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, maxEligible + newest + 1), cancellationToken: cancellationToken))
+        var page = Math.Min(1000, (4 * (maxEligible + newest)) + 1);
+        await foreach (var selected in table.QueryAsync<TableEntity>(filter, page, JudgingColumns, cancellationToken))
         {
+            var row = selected.GetInt32("SignalsChunks") > 1
+                ? (await table.GetEntityAsync<TableEntity>(selected.PartitionKey, selected.RowKey, cancellationToken: cancellationToken)).Value
+                : selected;
             if (row.RowKey == BaselineRowKey)
             {
                 reset = row.GetDateTimeOffset("BaselineResetAt");
@@ -212,6 +217,10 @@ public sealed class TableRunStore : IRunStore
         var read = await table.GetEntityIfExistsAsync<TableEntity>(partition, BaselineRowKey, cancellationToken: cancellationToken);
         return read.HasValue ? read.Value!.GetDateTimeOffset("BaselineResetAt") : null;
     }
+
+    // What judging reads of a run: everything but the verdict and the change under test.
+    private static readonly string[] JudgingColumns =
+        ["PartitionKey", "RowKey", "GuardianId", "RunId", "Purpose", "WindowStart", "WindowEnd", "Status", "Invalidated", "InvalidatedReason", "CreatedAt", "Signals", "SignalsChunks", "BaselineResetAt"];
 
     // The service-side filter of GetEligibleHistoryAsync, for rows already read.
     private static bool IsEligible(TableEntity row) =>

@@ -68,12 +68,21 @@ public sealed class GuardianConnectionTests
     [Fact]
     public void Every_instance_id_survives_the_trip_into_the_status_route()
     {
-        Gen.String[1, 80].Sample(id =>
+        Gen.String[1, 80].Where(id => id is not "." and not "..").Sample(id =>
         {
             var route = GuardianClient.Route("runtime/webhooks/durabletask/instances/{id}", ("id", id));
             var segment = new Uri(new Uri("http://127.0.0.1:7071/"), route).AbsolutePath.Split('/')[^1];
             return !route.Contains('?', StringComparison.Ordinal) && Uri.UnescapeDataString(segment) == id;
         });
+    }
+
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    public void An_id_a_URL_path_cannot_carry_is_refused_with_its_name(string id)
+    {
+        var refused = Assert.Throws<ArgumentException>(() => GuardianClient.Route("runtime/webhooks/durabletask/instances/{id}", ("id", id)));
+        Assert.Equal("id", refused.ParamName);
     }
 
     [Theory]

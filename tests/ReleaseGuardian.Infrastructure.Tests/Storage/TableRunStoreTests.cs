@@ -165,10 +165,26 @@ public sealed class TableRunStoreTests(AzuriteFixture azurite)
             var listed = newest == 0 ? [] : (await _bed.Runs.ListAsync(guardian, newest, null)).Items;
             Assert.Equal(eligible.Select(r => r.RunId), judging.Eligible.Select(r => r.RunId));
             Assert.Equal(listed.Select(r => r.RunId), judging.Newest.Select(r => r.RunId));
+            Assert.Equal(eligible.Select(r => r.Signals["latency.p95"]), judging.Eligible.Select(r => r.Signals["latency.p95"]));
+            Assert.Equal(eligible.Select(r => (r.WindowEnd, r.Status, r.CreatedAt)), judging.Eligible.Select(r => (r.WindowEnd, r.Status, r.CreatedAt)));
             if (kinds.Length + 1 <= max + newest + 1)
             {
                 Assert.Equal(1, queries); // every row fits the first page
             }
         }, iter: 12, threads: 1);
+    }
+
+    [Fact]
+    public async Task The_judging_history_reads_signals_too_large_for_one_property_whole()
+    {
+        var signals = Enumerable.Range(0, 2_000).ToDictionary(i => $"custom.checkout_step_{i:D4}_conversion_rate", i => i / 10.0);
+        await _bed.Runs.SaveAsync(Run("run-1", 1) with { Signals = signals }, WriteCondition.IfNotExists);
+        await _bed.Runs.SaveAsync(Run("run-2", 2), WriteCondition.IfNotExists);
+
+        var judging = await _bed.Runs.GetJudgingHistoryAsync("checkout", 30, 5);
+
+        Assert.Equal(["run-1", "run-2"], judging.Eligible.Select(r => r.RunId));
+        Assert.Equal(signals, judging.Eligible[0].Signals);
+        Assert.Null(judging.Eligible[1].VerdictJson); // the small columns only, where signals fit one property
     }
 }

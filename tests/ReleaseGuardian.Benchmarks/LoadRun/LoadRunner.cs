@@ -84,6 +84,7 @@ public static class LoadRunner
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
         await ThroughputAsync(http, management, server, options, rep, prefix, result);
         await EvaluationsAsync(http, management, flagService, options, result);
+        await GoEvaluationsAsync(http, management, flagService, result);
         return result;
     }
 
@@ -332,6 +333,34 @@ public static class LoadRunner
         {
             result["tx." + key] = count / (double)options.Evaluations;
         }
+    }
+
+    // (c) for the other outcome: healthy k6 results after a flag change, judged Go, so nothing is rolled back or sent.
+    private const int GoEvaluations = 10;
+
+    private static async Task GoEvaluationsAsync(HttpClient http, HttpClient management, FlagServiceStub flagService, Dictionary<string, double> result)
+    {
+        var transactions = new List<double>();
+        var (rollback, notification) = flagService.Expect();
+        for (var i = 0; i < GoEvaluations; i++)
+        {
+            var windowStart = Base.AddHours(3).AddMinutes(2 * i);
+            var change = Deliveries.LaunchDarklyBody($"go-{i:D4}-{Guid.NewGuid():N}", windowStart.AddSeconds(-30));
+            using (var flag = await http.SendAsync(Signed("api/webhooks/flags/launchdarkly", change, "X-LD-Signature", HmacSignature.ComputeHex(LaunchDarklySecret, change))))
+            {
+                Require(flag.StatusCode == HttpStatusCode.Accepted, $"flag change {i}: {(int)flag.StatusCode}");
+            }
+
+            var before = await GuardianServerProcess.StorageCountsAsync(management);
+            var instance = await PostK6Async(http, $"go-{i:D4}", "validation", windowStart, 0);
+            var status = await WaitForCompletionAsync(management, instance);
+            Require(status.GetProperty("output").GetProperty("decision").GetString() is "go" or "Go",
+                $"healthy evaluation {i} ended {status.GetProperty("output")}");
+            transactions.Add(Delta(before, await GuardianServerProcess.StorageCountsAsync(management)).Values.Sum());
+        }
+
+        Require(!rollback.IsCompleted && !notification.IsCompleted, "a Go verdict rolled the flag back or sent a notification");
+        result["transactions_per_go_evaluation"] = transactions.Average();
     }
 
     // Queue receives are the idle poll loops and the status route's point reads are the load run's own polling:

@@ -54,10 +54,11 @@ internal sealed partial class WorkflowRunner(
     private async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
     {
         var instanceId = message.MessageText;
+        await using var lease = WorkItemLease.Hold(store.WorkQueue, message.MessageId, instanceId, message.PopReceipt, options.Value.VisibilityTimeout, logger);
         try
         {
             await RunInstanceAsync(instanceId, cancellationToken);
-            await store.WorkQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            await lease.CompleteAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -71,7 +72,7 @@ internal sealed partial class WorkflowRunner(
                 await store.CompleteAsync(instanceId, WorkflowRuntimeStatus.Failed,
                     JsonSerializer.Serialize($"{e.GetType().Name}: {e.Message} (after {message.DequeueCount} attempts)"),
                     CancellationToken.None);
-                await store.WorkQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+                await lease.CompleteAsync(CancellationToken.None);
             }
         }
     }
@@ -119,10 +120,11 @@ internal sealed partial class WorkflowRunner(
     public async Task RunLocalAsync(LocalWorkItem item, CancellationToken cancellationToken)
     {
         var instanceId = item.History.Status.InstanceId;
+        await using var lease = WorkItemLease.Hold(store.WorkQueue, item.MessageId, instanceId, item.PopReceipt, options.Value.VisibilityTimeout, logger);
         try
         {
             await RunInstanceAsync(item.History, cancellationToken);
-            await store.WorkQueue.DeleteMessageAsync(item.MessageId, item.PopReceipt, cancellationToken);
+            await lease.CompleteAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

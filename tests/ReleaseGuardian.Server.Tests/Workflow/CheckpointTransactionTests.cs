@@ -28,10 +28,15 @@ public sealed class CheckpointTransactionTests(AzuriteFixture azurite)
         TimeProvider.System,
         local);
 
-    private static WorkflowRunner Runner(TableWorkflowStore store, IReleaseActivities activities, TimeSpan? progressDelay = null) => new(
+    private static WorkflowRunner Runner(TableWorkflowStore store, IReleaseActivities activities, TimeSpan? progressDelay = null, TimeSpan? lease = null) => new(
         store,
         new ServiceCollection().AddSingleton(activities).BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(),
-        Options.Create(new WorkflowRunnerOptions { Enabled = false, ProgressDelay = progressDelay ?? TimeSpan.FromSeconds(30) }),
+        Options.Create(new WorkflowRunnerOptions
+        {
+            Enabled = false,
+            ProgressDelay = progressDelay ?? TimeSpan.FromSeconds(30),
+            VisibilityTimeout = lease ?? TimeSpan.FromMinutes(2),
+        }),
         NullLogger<WorkflowRunner>.Instance);
 
     [Fact]
@@ -105,6 +110,34 @@ public sealed class CheckpointTransactionTests(AzuriteFixture azurite)
         var status = await store.GetStatusAsync(start.InstanceId, default);
         Assert.Equal(WorkflowRuntimeStatus.Completed, status!.RuntimeStatus);
         Assert.Equal("nogo", status.Output!.Value.GetProperty("decision").GetString());
+    }
+
+    [Fact]
+    public async Task A_run_longer_than_the_lease_keeps_its_work_item_hidden_until_it_finishes_and_deletes_it()
+    {
+        var lease = TimeSpan.FromSeconds(1);
+        var local = new LocalWorkItems();
+        local.Attach(lease);
+        var store = Store(local);
+        await store.ScheduleAsync(Request, default);
+        Assert.True(local.Reader.TryRead(out var item));
+        var activities = new FailingRunActivities { RollbackGate = new TaskCompletionSource() };
+
+        var run = Runner(store, activities, lease: lease).RunLocalAsync(item!, default);
+        var visibleWhileRunning = 0;
+        for (var i = 0; i < 12; i++)
+        {
+            // Three leases and more: without renewal the work item would be visible, and another runner would take it.
+            await Task.Delay(300);
+            visibleWhileRunning += (await store.WorkQueue.PeekMessagesAsync()).Value.Length;
+        }
+
+        activities.RollbackGate.SetResult();
+        await run;
+
+        Assert.Equal(0, visibleWhileRunning);
+        Assert.Equal(0, (await store.WorkQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Equal(WorkflowRuntimeStatus.Completed, (await store.GetStatusAsync("checkout:lt-7", default))!.RuntimeStatus);
     }
 
     [Fact]

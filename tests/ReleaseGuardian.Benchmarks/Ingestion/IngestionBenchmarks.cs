@@ -9,6 +9,7 @@ namespace ReleaseGuardian.Benchmarks.Ingestion;
 
 /// <summary>Signature verification plus parsing, as <c>IngestionService</c> does it per delivery (no storage).</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class IngestionBenchmarks
 {
     private static readonly WebhookSecurity Security = new(Deliveries.Secret);

@@ -9,6 +9,7 @@ namespace ReleaseGuardian.Benchmarks.Judgement;
 
 /// <summary>Judging one run with 10 objectives (5 static, 5 adaptive) against a 30-run history.</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class JudgeBenchmarks
 {
     private GuardianDefinition _guardian = null!;

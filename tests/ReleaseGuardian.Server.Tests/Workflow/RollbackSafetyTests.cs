@@ -148,9 +148,7 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
     public async Task The_flag_services_echo_of_our_own_rollback_is_never_rolled_back_itself()
     {
         await using var scenario = await Scenario.StartAsync(azurite);
-        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl, Scenario.StaticObjectives));
-        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
-        var first = await scenario.PostK6AndWaitAsync("checkout", "validate-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
+        var first = await JudgeTheBadChangeAsync(scenario);
         Assert.Equal("rolled-back", first.GetProperty("output").GetProperty("rollback").GetProperty("result").GetString());
 
         // LaunchDarkly reports our semantic patch like any other change: the flag was turned off again.
@@ -180,10 +178,7 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync("""{"code":"internal_server_error","message":"something went wrong"}""");
         }, settings: new Dictionary<string, string?> { ["Rollback:RetryBaseDelayMs"] = "1" });
-        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl, Scenario.StaticObjectives));
-        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
-
-        var status = await scenario.PostK6AndWaitAsync("checkout", "validate-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
+        var status = await JudgeTheBadChangeAsync(scenario);
 
         var rollback = status.GetProperty("output").GetProperty("rollback");
         Assert.Equal("rollback-failed", rollback.GetProperty("result").GetString());
@@ -217,10 +212,7 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(n <= 3 ? """{"message":"try again"}""" : """{"key":"new-checkout"}""");
         }, settings: new Dictionary<string, string?> { ["Rollback:RetryBaseDelayMs"] = "1" });
-        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl, Scenario.StaticObjectives));
-        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
-
-        var status = await scenario.PostK6AndWaitAsync("checkout", "validate-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
+        var status = await JudgeTheBadChangeAsync(scenario);
 
         var rollback = status.GetProperty("output").GetProperty("rollback");
         Assert.Equal("rolled-back", rollback.GetProperty("result").GetString());
@@ -238,9 +230,7 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
     {
         // What a crash before the checkpoints were written leads to: the activities run again with the same inputs.
         await using var scenario = await Scenario.StartAsync(azurite);
-        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl, Scenario.StaticObjectives));
-        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
-        var status = await scenario.PostK6AndWaitAsync("checkout", "validate-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
+        var status = await JudgeTheBadChangeAsync(scenario);
         var history = (await scenario.Server.Services.GetRequiredService<TableWorkflowStore>().LoadHistoryAsync(status.GetProperty("instanceId").GetString()!, default))!;
         var request = history.Status.Input!.Value.Deserialize(WorkflowJsonContext.Default.EvaluationRequest)!;
         var judgement = JsonSerializer.Deserialize(history.Checkpoints[1], WorkflowJsonContext.Default.JudgeRunResult)!;
@@ -260,6 +250,14 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
         Assert.Equal(notified.NotificationId, notifyAgain.NotificationId);
         Assert.Equal(hookCalls, scenario.Hook.Requests.Count);
         Assert.Single(await scenario.NotificationsAsync("checkout"));
+    }
+
+    // A guardian on the flag, the bad change turning it on, and a failing load test after it: judged No-Go.
+    private static async Task<JsonElement> JudgeTheBadChangeAsync(Scenario scenario)
+    {
+        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl, Scenario.StaticObjectives));
+        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
+        return await scenario.PostK6AndWaitAsync("checkout", "validate-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
     }
 
     private static async Task<List<TableEntity>> LedgerAsync(Scenario scenario)

@@ -15,8 +15,12 @@ public sealed class WorkflowRunnerOptions
     /// <summary>How long a work item stays invisible while it runs; a crashed run reappears after it.</summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Pause between polls of an empty queue.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// Pause between polls of an empty queue. Instances scheduled in this process run at once without the queue, so
+    /// the queue only carries work items of dead or busy runners and of other processes; each idle poll is a billed
+    /// transaction.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>False stops the background loop (tests drive instances themselves).</summary>
     public bool Enabled { get; set; } = true;

@@ -83,9 +83,7 @@ public sealed class ReleaseActivities(
     {
         using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.RollbackFlag);
         var guardian = await RequireGuardianAsync(input.GuardianId, cancellationToken);
-        var (change, _) = input is { Change: { } carried, JudgedAt: { } at }
-            ? (carried, at)
-            : await ChangeUnderTestOfAsync(input.GuardianId, input.RunId, cancellationToken);
+        var change = input.Change ?? await ChangeUnderTestOfAsync(input.GuardianId, input.RunId, cancellationToken);
         activity?.SetTag(GuardianTelemetry.FeatureFlag.Key, change.FlagKey);
         activity?.SetTag(GuardianTelemetry.FeatureFlag.ProviderName, change.Provider);
         activity?.SetTag(GuardianTelemetry.FeatureFlag.Version, change.ChangeId);
@@ -302,13 +300,12 @@ public sealed class ReleaseActivities(
     }
 
     // Checkpoints and inputs written before the judgement carried the change and verdict still resume: read the run.
-    private async Task<(FlagChange Change, DateTimeOffset JudgedAt)> ChangeUnderTestOfAsync(string guardianId, string runId, CancellationToken cancellationToken)
+    private async Task<FlagChange> ChangeUnderTestOfAsync(string guardianId, string runId, CancellationToken cancellationToken)
     {
         var stored = await runs.GetAsync(guardianId, runId, cancellationToken)
             ?? throw new InvalidOperationException($"Run {runId} of {guardianId} was not saved before its rollback.");
-        var change = ChangeOf(stored.Run)
+        return ChangeOf(stored.Run)
             ?? throw new InvalidOperationException($"Run {runId} of {guardianId} has no change under test.");
-        return (change, stored.Run.CreatedAt);
     }
 
     private async Task<(Verdict Verdict, FlagChange? Change, DateTimeOffset JudgedAt)> JudgedRunOfAsync(

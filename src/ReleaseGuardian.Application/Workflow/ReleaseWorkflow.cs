@@ -26,8 +26,7 @@ public static class ReleaseWorkflow
             context.SetCustomStatus(new WorkflowProgress("rolling-back", judgement.Headline));
             rollback = await context.CallActivityAsync<RollbackFlagResult>(
                 WorkflowNames.RollbackFlag,
-                new RollbackFlagInput(request.GuardianId, judgement.RunId, judgement.ChangeUnderTestId, judgement.Headline,
-                    judgement.ChangeUnderTest, judgement.JudgedAt));
+                new RollbackFlagInput(request.GuardianId, judgement.RunId, judgement.ChangeUnderTestId, judgement.Headline, judgement.ChangeUnderTest));
         }
 
         NotificationResult? notification = null;

@@ -81,9 +81,7 @@ public sealed record JudgeRunResult(
 /// <param name="ChangeUnderTestId">The flag change to undo.</param>
 /// <param name="Reason">Why, in one line (the verdict's headline).</param>
 /// <param name="Change">The change to undo, as judged; null in inputs written before it was carried here (then the run is read).</param>
-/// <param name="JudgedAt">When the run was saved; null alongside a null <paramref name="Change"/>.</param>
-public sealed record RollbackFlagInput(
-    string GuardianId, string RunId, string ChangeUnderTestId, string Reason, Core.Flags.FlagChange? Change = null, DateTimeOffset? JudgedAt = null);
+public sealed record RollbackFlagInput(string GuardianId, string RunId, string ChangeUnderTestId, string Reason, Core.Flags.FlagChange? Change = null);
 
 /// <summary>How a rollback ended.</summary>
 public static class RollbackResults

@@ -125,18 +125,6 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
         return status is null ? null : new WorkflowHistory(ToStatus(status), checkpoints, status.ETag);
     }
 
-    /// <summary>Records progress (the custom status) and marks the instance Running.</summary>
-    public async Task SetProgressAsync(string instanceId, WorkflowProgress progress, CancellationToken cancellationToken)
-    {
-        var update = new TableEntity(instanceId, StatusRow)
-        {
-            ["RuntimeStatus"] = WorkflowRuntimeStatus.Running,
-            ["CustomStatus"] = JsonSerializer.Serialize(progress, WorkflowJsonContext.Default.WorkflowProgress),
-            ["LastUpdatedTime"] = _clock.GetUtcNow(),
-        };
-        await _table.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
-    }
-
     /// <summary>Stores an activity's result as checkpoint <paramref name="sequence"/>.</summary>
     public async Task CheckpointAsync(string instanceId, int sequence, string activity, string resultJson, CancellationToken cancellationToken)
     {
@@ -206,17 +194,6 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
             await _table.UpdateEntityAsync(status, ETag.All, TableUpdateMode.Merge, cancellationToken);
         }
     }
-
-    /// <summary>One checkpoint with the next progress or the completion: <see cref="CommitAsync(string, IReadOnlyList{PendingCheckpoint}, WorkflowProgress?, ValueTuple{string, string}?, CancellationToken)"/> for one.</summary>
-    /// <param name="instanceId">The instance.</param>
-    /// <param name="checkpoint">The activity result to checkpoint, or null.</param>
-    /// <param name="progress">The custom status to record, or null to leave it.</param>
-    /// <param name="completion">The final runtime status and output, or null while the instance runs.</param>
-    /// <param name="cancellationToken">Cancels the write.</param>
-    public Task CommitAsync(
-        string instanceId, PendingCheckpoint? checkpoint, WorkflowProgress? progress,
-        (string RuntimeStatus, string OutputJson)? completion, CancellationToken cancellationToken) =>
-        CommitAsync(instanceId, checkpoint is null ? [] : [checkpoint], progress, completion, cancellationToken);
 
     /// <summary>Marks the instance finished with its output (or the error, when it failed).</summary>
     public async Task CompleteAsync(string instanceId, string runtimeStatus, string outputJson, CancellationToken cancellationToken)

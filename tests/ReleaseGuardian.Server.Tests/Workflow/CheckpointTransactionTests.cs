@@ -166,7 +166,7 @@ public sealed class CheckpointTransactionTests(AzuriteFixture azurite)
 
         await store.CommitAsync(
             start.InstanceId,
-            new PendingCheckpoint(1, WorkflowNames.QuerySignals, """{"first":false}"""),
+            [new PendingCheckpoint(1, WorkflowNames.QuerySignals, """{"first":false}""")],
             new WorkflowProgress("judging", "judging 1 measured signal(s)"),
             completion: null,
             default);

@@ -241,11 +241,17 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
         await using var scope = scenario.Server.Services.CreateAsyncScope();
         var activities = scope.ServiceProvider.GetRequiredService<IReleaseActivities>();
         var rollbackAgain = await activities.RollbackFlagAsync(
-            new RollbackFlagInput("checkout", judgement.RunId, judgement.ChangeUnderTestId!, judgement.Headline, judgement.ChangeUnderTest, judgement.JudgedAt), default);
+            new RollbackFlagInput("checkout", judgement.RunId, judgement.ChangeUnderTestId!, judgement.Headline, judgement.ChangeUnderTest), default);
         var notifyAgain = await activities.RecordAndSendNotificationsAsync(new NotificationInput(request, judgement, rollbackAgain), default);
+        // Inputs and checkpoints written before the change and the verdict travelled with them: the run is read instead.
+        var older = judgement with { ChangeUnderTest = null, VerdictJson = null, JudgedAt = null };
+        var rollbackFromRun = await activities.RollbackFlagAsync(new RollbackFlagInput("checkout", older.RunId, older.ChangeUnderTestId!, older.Headline), default);
+        var notifyFromRun = await activities.RecordAndSendNotificationsAsync(new NotificationInput(request, older, rollbackFromRun), default);
 
         Assert.Equal(RollbackResults.RolledBack, rolledBack.Result);
         Assert.Equal(rolledBack, rollbackAgain); // from the ledger, word for word
+        Assert.Equal(rolledBack, rollbackFromRun);
+        Assert.Equal(notified.NotificationId, notifyFromRun.NotificationId);
         Assert.Single(scenario.Rollbacks);
         Assert.Equal(notified.NotificationId, notifyAgain.NotificationId);
         Assert.Equal(hookCalls, scenario.Hook.Requests.Count);

@@ -65,6 +65,11 @@ public sealed class IngestionService(
         }
 
         var accepted = (FlagWebhookOutcome.Accepted)outcome;
+        if (accepted.Changes.Select((c, i) => OversizedId(c.ChangeId, accepted.Changes.Count == 1 ? "id" : $"[{i}].id")).FirstOrDefault(p => p is not null) is { } oversized)
+        {
+            return Reject(oversized);
+        }
+
         var source = "/webhooks/flags/" + adapter.Provider;
         var raw = Encoding.UTF8.GetString(request.Body.Span);
         var results = new List<AcceptedEvent>(accepted.Changes.Count);
@@ -151,6 +156,11 @@ public sealed class IngestionService(
         var resolved = new List<(InboundEvent Event, string? GuardianId)>(inbound.Count);
         for (var i = 0; i < inbound.Count; i++)
         {
+            if (OversizedId(inbound[i].Id, inbound.Count == 1 ? "id" : $"[{i}].id") is { } oversized)
+            {
+                return Reject(oversized);
+            }
+
             var field = inbound.Count == 1 ? "guardian" : $"[{i}].guardian";
             switch (inbound[i])
             {
@@ -219,6 +229,12 @@ public sealed class IngestionService(
 
         return result.Service is null ? null : (await guardians.FindByServiceAndFlagAsync(result.Service, result.FlagKey, cancellationToken))?.Id;
     }
+
+    /// <summary>The longest event id accepted: ids are keys and audit references, and storage refuses huge values.</summary>
+    public const int MaxIdLength = 1024;
+
+    private static IngestProblem? OversizedId(string id, string field) => id.Length <= MaxIdLength ? null
+        : new IngestProblem(IngestFailure.Malformed, field, $"is {id.Length:N0} characters long; an event id may have at most {MaxIdLength:N0}");
 
     private static EvaluationRequest? EvaluationFor(InboundEvent evt) => evt switch
     {

@@ -69,7 +69,16 @@ internal static class EventJson
         };
     }
 
-    public static string Summary(InboundEvent evt) => evt switch
+    /// <summary>The longest summary kept: one line of plain words, whatever a sender put in its names.</summary>
+    public const int MaxSummaryLength = 1000;
+
+    public static string Summary(InboundEvent evt)
+    {
+        var summary = FullSummary(evt);
+        return summary.Length <= MaxSummaryLength ? summary : summary[..(MaxSummaryLength - 1)] + "…";
+    }
+
+    private static string FullSummary(InboundEvent evt) => evt switch
     {
         FlagChangedEvent { Change: var c } =>
             $"{c.Provider} {c.FlagKey}{Scope(c)}: {c.Previous?.ToString() ?? "unknown"} -> {c.Current}" + (c.Actor is null ? "" : $" by {c.Actor}"),

@@ -198,8 +198,12 @@ public sealed class TableEventStore : IEventStore
         var partition = FlagPartition(flag);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {fromRowKey} and RowKey lt {toRowKeyExclusive}");
         var changes = new List<FlagChangedEvent>(max);
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: max, cancellationToken: cancellationToken))
+        await foreach (var selected in table.QueryAsync<TableEntity>(filter, max, EventColumns, cancellationToken))
         {
+            // A change whose data spans chunks (rare: 30,000 characters) is read whole.
+            var row = selected.GetInt32("DataChunks") > 1
+                ? (await table.GetEntityAsync<TableEntity>(selected.PartitionKey, selected.RowKey, cancellationToken: cancellationToken)).Value
+                : selected;
             if (ToEvent(row) is FlagChangedEvent change)
             {
                 changes.Add(change);
@@ -213,6 +217,9 @@ public sealed class TableEventStore : IEventStore
 
         return changes;
     }
+
+    // What reading an event back needs: not the raw payload a one-entity row carries, which queries would download.
+    private static readonly string[] EventColumns = ["PartitionKey", "RowKey", "Kind", "Source", "EventId", "Time", "Data", "DataChunks"];
 
     private static InboundEvent ToEvent(TableEntity row) => EventJson.Read(
         row.GetString("Kind") ?? "",

@@ -52,10 +52,11 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
         {
             ["Name"] = WorkflowNames.ReleaseWorkflow,
             ["RuntimeStatus"] = WorkflowRuntimeStatus.Pending,
-            ["Input"] = JsonSerializer.Serialize(request, WorkflowJsonContext.Default.EvaluationRequest),
             ["CreatedTime"] = now,
             ["LastUpdatedTime"] = now,
         };
+        // A load test's signals travel in the input, and a sender decides how many there are.
+        LargeProperty.WriteText(status, "Input", JsonSerializer.Serialize(request, WorkflowJsonContext.Default.EvaluationRequest));
         ETag etag;
         try
         {
@@ -161,12 +162,12 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
         };
         if (progress is not null)
         {
-            status["CustomStatus"] = JsonSerializer.Serialize(progress, WorkflowJsonContext.Default.WorkflowProgress);
+            LargeProperty.WriteText(status, "CustomStatus", JsonSerializer.Serialize(progress, WorkflowJsonContext.Default.WorkflowProgress));
         }
 
         if (completion is { } done)
         {
-            status["Output"] = done.OutputJson;
+            LargeProperty.WriteText(status, "Output", done.OutputJson);
         }
 
         if (checkpoints.Count == 0)
@@ -201,9 +202,9 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
         var update = new TableEntity(instanceId, StatusRow)
         {
             ["RuntimeStatus"] = runtimeStatus,
-            ["Output"] = outputJson,
             ["LastUpdatedTime"] = _clock.GetUtcNow(),
         };
+        LargeProperty.WriteText(update, "Output", outputJson);
         await _table.UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
@@ -221,9 +222,9 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
         entity.GetString("Name") ?? WorkflowNames.ReleaseWorkflow,
         entity.PartitionKey,
         entity.GetString("RuntimeStatus") ?? WorkflowRuntimeStatus.Pending,
-        ParseJson(entity.GetString("Input")),
-        ParseJson(entity.GetString("CustomStatus")),
-        ParseJson(entity.GetString("Output")),
+        ParseJson(LargeProperty.ReadText(entity, "Input")),
+        ParseJson(LargeProperty.ReadText(entity, "CustomStatus")),
+        ParseJson(LargeProperty.ReadText(entity, "Output")),
         entity.GetDateTimeOffset("CreatedTime") ?? entity.Timestamp ?? DateTimeOffset.MinValue,
         entity.GetDateTimeOffset("LastUpdatedTime") ?? entity.Timestamp ?? DateTimeOffset.MinValue);
 

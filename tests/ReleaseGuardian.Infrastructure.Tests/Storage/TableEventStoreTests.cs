@@ -194,4 +194,40 @@ public sealed class TableEventStoreTests(AzuriteFixture azurite)
         Assert.Equal(1, _bed.Counter.Count("Tables", "create"));
         Assert.Equal(5, _bed.Counter.Count(_bed.TableName(StorageTables.Events), "batch"));
     }
+
+    [Fact]
+    public async Task Flag_change_queries_read_data_spanning_chunks_whole_and_leave_raw_payloads_behind()
+    {
+        var longActor = new string('a', 40_000); // the data JSON then spans two 30,000-character chunks
+        var big = FlagChanged("big", T0.AddMinutes(1), enabled: true) is var e ? e with { Change = e.Change with { Actor = longActor } } : null!;
+        await _bed.Events.RecordAsync(big with { TimeFromPayload = true }, new string('r', 20_000));
+        await _bed.Events.RecordAsync(FlagChanged("small", T0.AddMinutes(2), enabled: false) with { TimeFromPayload = true }, "{\"raw\":true}");
+
+        var changes = await _bed.Events.GetChangesSinceAsync(new FlagScope("launchdarkly", "default", "production", "new-checkout"), T0, 10);
+
+        Assert.Equal(["small", "big"], changes.Select(c => c.Id));
+        Assert.Equal(longActor, changes[1].Change.Actor);
+        Assert.All(changes, c => Assert.Null(c.Change.RawPayload));
+    }
+
+    [Fact]
+    public async Task The_longest_accepted_id_and_an_oversized_actor_are_recorded_and_read_back_whole()
+    {
+        // Property values above 32K characters are refused by the service: ids are capped at ingestion, the summary here.
+        var id = new string('i', IngestionService.MaxIdLength);
+        var evt = FlagChanged(id, T0, enabled: true) is var e ? e with { Change = e.Change with { Actor = new string('a', 40_000) } } : null!;
+
+        var first = await _bed.Events.RecordAsync(evt, "{}");
+        var again = await _bed.Events.RecordAsync(evt, "{}");
+
+        Assert.IsType<EventRecordResult.Recorded>(first);
+        Assert.True(again.IsDuplicate);
+        Assert.Equal(id, again.Record.Event.Id);
+        var latest = await _bed.Events.GetLatestChangeAsync("launchdarkly", "default", "production", "new-checkout");
+        Assert.Equal(id, latest!.Id);
+        Assert.Equal(40_000, latest.Change.Actor!.Length);
+        var row = (await _bed.AllRowsAsync(StorageTables.Events)).Single(r => !r.RowKey.StartsWith('~'));
+        Assert.Equal(EventJson.MaxSummaryLength, row.GetString("Summary")!.Length);
+        Assert.EndsWith("…", row.GetString("Summary"), StringComparison.Ordinal);
+    }
 }

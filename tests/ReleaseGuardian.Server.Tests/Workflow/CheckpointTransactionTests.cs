@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -138,6 +139,23 @@ public sealed class CheckpointTransactionTests(AzuriteFixture azurite)
         Assert.Equal(0, visibleWhileRunning);
         Assert.Equal(0, (await store.WorkQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
         Assert.Equal(WorkflowRuntimeStatus.Completed, (await store.GetStatusAsync("checkout:lt-7", default))!.RuntimeStatus);
+    }
+
+    [Fact]
+    public async Task An_input_and_output_larger_than_one_table_property_are_kept_whole()
+    {
+        // A load-test result decides how many signals travel in the input; a property holds 32K characters.
+        var signals = Enumerable.Range(0, 3_000).ToDictionary(i => $"custom.step_{i:D4}.conversion", i => i / 7.0);
+        var store = Store();
+        var start = await store.ScheduleAsync(Request with { LoadTestSignals = signals }, default);
+        var output = System.Text.Json.JsonSerializer.Serialize(new string('o', 40_000));
+
+        await store.CompleteAsync(start.InstanceId, WorkflowRuntimeStatus.Failed, output, default);
+
+        var status = (await store.GetStatusAsync(start.InstanceId, default))!;
+        var input = status.Input!.Value.Deserialize(WorkflowJsonContext.Default.EvaluationRequest)!;
+        Assert.Equal(signals, input.LoadTestSignals);
+        Assert.Equal(40_000, status.Output!.Value.GetString()!.Length);
     }
 
     [Fact]

@@ -27,12 +27,7 @@ public static class JudgeCommand
             Description = "The run to judge: a JSON file with id, purpose, window and signals.",
             Required = true,
         };
-        var outputOption = new Option<string>("--output")
-        {
-            Description = "table (default) or json (the verdict JSON).",
-            DefaultValueFactory = _ => "table",
-        };
-        outputOption.AcceptOnlyFromAmong("table", "json");
+        var outputOption = OutputOption.TableOrJson("the verdict JSON");
 
         var command = new Command("judge", "Judge a run against a guardian's objectives. Exit code: 0 go, 1 nogo, 2 inconclusive, 3 bad input.")
         {

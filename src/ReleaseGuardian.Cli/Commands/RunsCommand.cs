@@ -36,12 +36,7 @@ public static class RunsCommand
         {
             Description = "Continue after the previous page (the token the previous page printed).",
         };
-        var outputOption = new Option<string>("--output")
-        {
-            Description = "table (default) or json (the server's runs document).",
-            DefaultValueFactory = _ => "table",
-        };
-        outputOption.AcceptOnlyFromAmong("table", "json");
+        var outputOption = OutputOption.TableOrJson("the server's runs document");
         var connection = new ConnectionOptions();
 
         var command = new Command("runs", "List a guardian's runs, newest first. Exit code: 0 listed, 3 bad input / not found / unauthorized.")

@@ -53,12 +53,7 @@ public static class SendCommand
             });
         }
 
-        var outputOption = new Option<string>("--output")
-        {
-            Description = "table (default) or json (the server's answer).",
-            DefaultValueFactory = _ => "table",
-        };
-        outputOption.AcceptOnlyFromAmong("table", "json");
+        var outputOption = OutputOption.TableOrJson("the server's answer");
         var connection = new ConnectionOptions();
 
         var command = new Command("send", "Send an event, webhook body or load-test result to the server. Exit code: 0 accepted, 3 rejected or bad input.")

@@ -39,12 +39,7 @@ public static class StatusCommand
                 result.AddError("--timeout: must be between 1 and 86400 seconds");
             }
         });
-        var outputOption = new Option<string>("--output")
-        {
-            Description = "table (default) or json (the server's status document).",
-            DefaultValueFactory = _ => "table",
-        };
-        outputOption.AcceptOnlyFromAmong("table", "json");
+        var outputOption = OutputOption.TableOrJson("the server's status document");
         var connection = new ConnectionOptions();
 
         var command = new Command("status", "Show a release workflow instance. Exit code: 0 go, 1 nogo, 2 inconclusive or not finished, 3 bad input / not found / unauthorized.")

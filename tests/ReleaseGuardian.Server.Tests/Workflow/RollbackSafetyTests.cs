@@ -24,9 +24,7 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
     public async Task Two_guardians_judging_No_Go_for_the_same_change_roll_it_back_exactly_once()
     {
         await using var scenario = await Scenario.StartAsync(azurite);
-        await scenario.PutGuardianAsync("checkout-a", Scenario.Guardian("checkout-a", scenario.HookUrl, Scenario.StaticObjectives));
-        await scenario.PutGuardianAsync("checkout-b", Scenario.Guardian("checkout-b", scenario.HookUrl, Scenario.StaticObjectives));
-        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
+        await TwoGuardiansOnTheBadChangeAsync(scenario);
 
         var first = await scenario.PostK6AndWaitAsync("checkout-a", "a-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
         var second = await scenario.PostK6AndWaitAsync("checkout-b", "b-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
@@ -72,9 +70,7 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
     public async Task Two_guardians_judging_one_load_test_with_the_same_run_id_roll_the_change_back_exactly_once()
     {
         await using var scenario = await Scenario.StartAsync(azurite);
-        await scenario.PutGuardianAsync("checkout-a", Scenario.Guardian("checkout-a", scenario.HookUrl, Scenario.StaticObjectives));
-        await scenario.PutGuardianAsync("checkout-b", Scenario.Guardian("checkout-b", scenario.HookUrl, Scenario.StaticObjectives));
-        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
+        await TwoGuardiansOnTheBadChangeAsync(scenario);
 
         // One k6 test reported to both guardians: both runs are lt-shared-1, in different guardians.
         var first = await scenario.PostK6AndWaitAsync("checkout-a", "shared-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
@@ -94,9 +90,7 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
     public async Task Two_guardians_judging_the_same_change_at_the_same_time_still_send_one_rollback()
     {
         await using var scenario = await Scenario.StartAsync(azurite);
-        await scenario.PutGuardianAsync("checkout-a", Scenario.Guardian("checkout-a", scenario.HookUrl, Scenario.StaticObjectives));
-        await scenario.PutGuardianAsync("checkout-b", Scenario.Guardian("checkout-b", scenario.HookUrl, Scenario.StaticObjectives));
-        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
+        await TwoGuardiansOnTheBadChangeAsync(scenario);
 
         var a = await scenario.PostK6Async("checkout-a", "shared-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
         var b = await scenario.PostK6Async("checkout-b", "shared-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0.12);
@@ -256,6 +250,14 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
         Assert.Equal(notified.NotificationId, notifyAgain.NotificationId);
         Assert.Equal(hookCalls, scenario.Hook.Requests.Count);
         Assert.Single(await scenario.NotificationsAsync("checkout"));
+    }
+
+    // Guardians checkout-a and checkout-b on the same flag, and the bad change turning it on.
+    private static async Task TwoGuardiansOnTheBadChangeAsync(Scenario scenario)
+    {
+        await scenario.PutGuardianAsync("checkout-a", Scenario.Guardian("checkout-a", scenario.HookUrl, Scenario.StaticObjectives));
+        await scenario.PutGuardianAsync("checkout-b", Scenario.Guardian("checkout-b", scenario.HookUrl, Scenario.StaticObjectives));
+        await scenario.PostLaunchDarklyAsync(Scenario.LaunchDarklyToggle(BadChange, Scenario.Base.AddSeconds(30), turnOn: true));
     }
 
     // A guardian on the flag, the bad change turning it on, and a failing load test after it: judged No-Go.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command. On a fresh machine it installs what the tests need (Azurite from npm,
 # into eng/tools; Debian's chromium for the dashboard's browser test), starts Azurite on free loopback
-# ports with in-memory persistence, builds and runs every test project (never ReleaseGuardian.Functions),
-# stops Azurite, and prints "tests: N passed, N failed" as its last line.
+# ports with in-memory persistence, builds the whole Functions.sln (the Functions app included), runs every
+# test project, stops Azurite, and prints "tests: N passed, N failed" as its last line.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -21,8 +21,8 @@ trap azurite_stop EXIT
 export RELEASEGUARDIAN_TEST_STORAGE="$AZURITE_CONNECTION_STRING"
 log "Azurite is up: blob $AZURITE_BLOB_PORT, queue $AZURITE_QUEUE_PORT, table $AZURITE_TABLE_PORT"
 
-log "building the test projects"
-if ! dotnet build "$root/tests/Tests.slnf" -c Release -nologo -v quiet -clp:ErrorsOnly; then
+log "building Functions.sln"
+if ! dotnet build "$root/Functions.sln" -c Release -nologo -v quiet -clp:ErrorsOnly; then
   echo "tests: 0 passed, 1 failed"
   exit 1
 fi

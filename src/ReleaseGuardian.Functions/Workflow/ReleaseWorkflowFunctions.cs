@@ -7,10 +7,13 @@ namespace ReleaseGuardian.Functions.Workflow;
 /// <summary>The release workflow's orchestrator (DESIGN.md §2), written once in Application; its output is the instance's output.</summary>
 public static class ReleaseWorkflowOrchestrator
 {
-    /// <summary><see cref="ReleaseWorkflow.RunAsync"/> over the Durable context.</summary>
+    /// <summary>
+    /// <see cref="ReleaseWorkflow.RunAsync"/> over the Durable context. The input is a declared parameter, so the worker
+    /// deserializes it once, as <see cref="EvaluationRequest"/>, with the worker's serializer.
+    /// </summary>
     [Function(WorkflowNames.ReleaseWorkflow)]
-    public static Task<EvaluationOutcome> RunReleaseWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        ReleaseWorkflow.RunAsync(new DurableWorkflowContext(context), context.GetInput<EvaluationRequest>()!);
+    public static Task<EvaluationOutcome> RunReleaseWorkflow([OrchestrationTrigger] TaskOrchestrationContext context, EvaluationRequest request) =>
+        ReleaseWorkflow.RunAsync(new DurableWorkflowContext(context), request);
 }
 
 /// <summary>One activity function per release-workflow activity, each calling <see cref="IReleaseActivities"/>.</summary>

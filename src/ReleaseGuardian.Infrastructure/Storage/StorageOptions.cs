@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
 using ReleaseGuardian.Application.Hosting;
 
 namespace ReleaseGuardian.Infrastructure.Storage;
@@ -14,6 +15,26 @@ public sealed partial class StorageOptions
 
     /// <summary>The poison queue; <see cref="QueueNames.GuardianEventsPoison"/> by default.</summary>
     public string PoisonQueueName { get; init; } = QueueNames.GuardianEventsPoison;
+
+    /// <summary>
+    /// The names <c>Storage:Prefix</c> asks for: it isolates tables and queues, so several hosts (tests, demos) can share
+    /// one account. Empty by default.
+    /// </summary>
+    public static StorageOptions FromConfiguration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var prefix = configuration["Storage:Prefix"] ?? "";
+        return new StorageOptions
+        {
+            TablePrefix = prefix,
+            QueueName = PrefixedQueueName(prefix, QueueNames.GuardianEvents),
+            PoisonQueueName = PrefixedQueueName(prefix, QueueNames.GuardianEventsPoison),
+        };
+    }
+
+    /// <summary>A queue name under <c>Storage:Prefix</c>.</summary>
+    public static string PrefixedQueueName(string prefix, string name) =>
+        string.IsNullOrEmpty(prefix) ? name : prefix.ToLowerInvariant() + "-" + name;
 
     /// <summary>Throws when a name is not one Azure Storage accepts, naming the option.</summary>
     public void Validate()

@@ -10,24 +10,16 @@ internal static class ServerComposition
 {
     public static WebApplicationBuilder AddGuardianServer(this WebApplicationBuilder builder)
     {
-        // Storage:Prefix isolates tables and queues, so several servers (tests, demos) can share one account.
-        var prefix = builder.Configuration["Storage:Prefix"] ?? "";
-        var storage = new StorageOptions
-        {
-            TablePrefix = prefix,
-            QueueName = QueueName(prefix, QueueNames.GuardianEvents),
-            PoisonQueueName = QueueName(prefix, QueueNames.GuardianEventsPoison),
-        };
+        var storage = StorageOptions.FromConfiguration(builder.Configuration);
 
         builder.Services.AddReleaseGuardian(builder.Configuration, storage);
         builder.Services.AddProblemDetails();
         builder.Services.Configure<QueueListenerOptions>(builder.Configuration.GetSection("Queue"));
         builder.Services.AddHostedService<QueueListener>();
         builder.AddGuardianTelemetry();
-        builder.AddGuardianWorkflows(storage, QueueName(prefix, WorkflowComposition.WorkQueueName));
+        builder.AddGuardianWorkflows(storage, QueueName(storage.TablePrefix, WorkflowComposition.WorkQueueName));
         return builder;
     }
 
-    public static string QueueName(string prefix, string name) =>
-        prefix.Length == 0 ? name : prefix.ToLowerInvariant() + "-" + name;
+    public static string QueueName(string prefix, string name) => StorageOptions.PrefixedQueueName(prefix, name);
 }

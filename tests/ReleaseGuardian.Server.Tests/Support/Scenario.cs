@@ -22,7 +22,7 @@ public sealed class Scenario : IAsyncDisposable
     public const string LaunchDarklyToken = "api-0123-token";
 
     /// <summary>The first training run's start; later steps are minutes after it.</summary>
-    public static readonly DateTimeOffset Base = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset Base = WorkshopPayloads.Base;
 
     private Scenario(GuardianServer server, LoopbackServer launchDarkly, LoopbackServer hook)
     {
@@ -104,7 +104,7 @@ public sealed class Scenario : IAsyncDisposable
     /// <summary>Five healthy training runs (one a minute from <see cref="Base"/>) that leave an adaptive guardian trained.</summary>
     public async Task TrainAsync(string guardian, int runs = 5)
     {
-        int[] requests = [1171, 1180, 1165, 1175, 1169, 1172, 1178];
+        var requests = WorkshopPayloads.TrainingRequests;
         for (var i = 0; i < runs; i++)
         {
             var status = await PostK6AndWaitAsync(guardian, $"train-{i + 1}", "training", Base.AddMinutes(i), requests[i % requests.Length], errorRate: 0);
@@ -166,15 +166,8 @@ public sealed class Scenario : IAsyncDisposable
     /// <summary>A signed k6 end-of-test summary for <paramref name="guardian"/> over one minute from <paramref name="start"/>.</summary>
     public static HttpRequestMessage K6Request(string guardian, string testId, string purpose, DateTimeOffset start, int requests, double errorRate)
     {
-        var failed = (int)Math.Round(requests * errorRate);
-        var summary = Encoding.UTF8.GetBytes($$$"""
-            {"state":{"testRunDurationMs":60000},
-             "metrics":{
-               "http_req_duration":{"type":"trend","contains":"time","values":{"avg":210.5,"med":190.1,"p(90)":280.2,"p(95)":310.7,"min":40.2,"max":890.3} },
-               "http_req_failed":{"type":"rate","contains":"default","values":{"rate":{{{(failed / (double)requests).ToString(CultureInfo.InvariantCulture)}}},"passes":{{{failed}}},"fails":{{{requests - failed}}} } },
-               "http_reqs":{"type":"counter","contains":"default","values":{"count":{{{requests}}},"rate":{{{(requests / 60.0).ToString(CultureInfo.InvariantCulture)}}} } } } }
-            """);
-        var query = $"guardian={guardian}&purpose={purpose}&testId={testId}&start={Uri.EscapeDataString(start.ToString("O"))}&end={Uri.EscapeDataString(start.AddMinutes(1).ToString("O"))}";
+        var summary = WorkshopPayloads.K6Summary(requests, errorRate);
+        var query = WorkshopPayloads.K6Query(guardian, testId, purpose, start);
         return Signed($"/api/webhooks/loadtests/k6?{query}", summary, "X-Guardian-Signature", GuardianSignature.Sign(K6Secret, summary));
     }
 
@@ -192,40 +185,21 @@ public sealed class Scenario : IAsyncDisposable
     /// </summary>
     public static byte[] LaunchDarklyToggle(string changeId, DateTimeOffset at, bool turnOn,
         string email = "grace@example.org", string firstName = "Grace", string lastName = "Hopper") =>
-        Encoding.UTF8.GetBytes($$$"""
-        {"_id":"{{{changeId}}}","date":{{{at.ToUnixTimeMilliseconds()}}},"kind":"flag","name":"New checkout",
-         "accesses":[{"action":"updateOn","resource":"proj/default:env/production:flag/new-checkout"}],
-         "member":{"_id":"m-{{{firstName.ToLowerInvariant()}}}","email":"{{{email}}}","firstName":"{{{firstName}}}","lastName":"{{{lastName}}}"},
-         "titleVerb":"turned {{{(turnOn ? "on" : "off")}}} the flag","title":"{{{firstName}}} {{{lastName}}} turned {{{(turnOn ? "on" : "off")}}} the flag New checkout in Production",
-         "previousVersion":{"key":"new-checkout","environments":{"production":{"on":{{{(!turnOn ? "true" : "false")}}},"version":7} } },
-         "currentVersion":{"key":"new-checkout","environments":{"production":{"on":{{{(turnOn ? "true" : "false")}}},"version":8} } } }
-        """);
+        WorkshopPayloads.LaunchDarklyToggle(changeId, at, turnOn, email, firstName, lastName);
 
     /// <summary>
     /// A guardian of the checkout service bound to LaunchDarkly flag new-checkout, notifying <paramref name="hookUrl"/>.
     /// The defaults are the workshop guardian: static p95 latency, adaptive key error rate, adaptive traffic.
     /// </summary>
     public static string Guardian(
-        string id, string hookUrl, string? objectives = null, string metrics = """{"source":"loadtest"}""", string rollbackOn = """["nogo"]""") => $$$"""
-        {"id":"{{{id}}}","displayName":"Checkout service","service":"checkout",
-         "flag":{"provider":"launchdarkly","key":"new-checkout","project":"default","environment":"production"},
-         "metrics":{{{metrics}}},
-         "objectives":{{{objectives ?? WorkshopObjectives}}},
-         "policy":{"rollbackOn":{{{rollbackOn}}},"notify":[{"type":"webhook","url":"{{{hookUrl}}}"}]} }
-        """;
+        string id, string hookUrl, string? objectives = null, string metrics = """{"source":"loadtest"}""", string rollbackOn = """["nogo"]""") =>
+        WorkshopPayloads.Guardian(id, hookUrl, objectives, metrics, rollbackOn);
 
     /// <summary>The workshop's objectives: static p95 latency, adaptive key error rate (min 100 requests), adaptive traffic.</summary>
-    public const string WorkshopObjectives = """
-        [{"name":"p95 latency","signal":"latency.p95","direction":"lowerIsBetter","thresholds":{"mode":"static","warning":600,"failure":800} },
-         {"name":"error rate","signal":"errors.rate","direction":"lowerIsBetter","thresholds":{"mode":"adaptive"},"key":true,"minRequests":100},
-         {"name":"traffic","signal":"traffic.requests","direction":"higherIsBetter","thresholds":{"mode":"adaptive"} }]
-        """;
+    public const string WorkshopObjectives = WorkshopPayloads.WorkshopObjectives;
 
     /// <summary>Static objectives only, so a fresh guardian judges at once: error rate fails above 5%.</summary>
-    public const string StaticObjectives = """
-        [{"name":"p95 latency","signal":"latency.p95","direction":"lowerIsBetter","thresholds":{"mode":"static","warning":600,"failure":800} },
-         {"name":"error rate","signal":"errors.rate","direction":"lowerIsBetter","thresholds":{"mode":"static","warning":0.02,"failure":0.05},"key":true }]
-        """;
+    public const string StaticObjectives = WorkshopPayloads.StaticObjectives;
 
     public async ValueTask DisposeAsync()
     {

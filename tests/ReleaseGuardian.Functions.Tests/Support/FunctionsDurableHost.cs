@@ -33,6 +33,8 @@ public sealed class FunctionsDurableHost : IAsyncDisposable
 {
     private readonly ConcurrentQueue<ActivityCall> _calls = new();
     private readonly ConcurrentDictionary<string, int> _plannedFailures = new();
+    private readonly ConcurrentDictionary<(string InstanceId, string Name), DateTimeOffset> _returned = new();
+    private readonly ConcurrentDictionary<string, (TaskCompletionSource Reached, TaskCompletionSource Release)> _pauses = new();
     private int _orchestratorEpisodes;
     private int _replayingEpisodes;
     private DurableTaskTestHost _host = null!;
@@ -109,6 +111,37 @@ public sealed class FunctionsDurableHost : IAsyncDisposable
 
     /// <summary>Fails the next <paramref name="times"/> invocations of <paramref name="activity"/> before they run.</summary>
     public void FailNext(string activity, int times) => _plannedFailures[activity] = times;
+
+    /// <summary>
+    /// Holds the next invocation of <paramref name="activity"/> before it runs; the first task completes when it is held,
+    /// the action lets it go.
+    /// </summary>
+    public (Task Reached, Action Release) PauseNext(string activity)
+    {
+        var pause = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _pauses[activity] = pause;
+        return (pause.Item1.Task, () => pause.Item2.TrySetResult());
+    }
+
+    /// <summary>
+    /// Waits until the engine has recorded the result of <paramref name="activity"/> for <paramref name="instanceId"/>:
+    /// the instance was updated after the activity function returned.
+    /// </summary>
+    public async Task WaitForRecordedResultAsync(string instanceId, string activity)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (_returned.TryGetValue((instanceId, activity), out var returned)
+                && await Client.GetInstanceAsync(instanceId) is { } state && state.LastUpdatedAt > returned)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{activity} of {instanceId} was not recorded within 60 s");
+            await Task.Delay(20);
+        }
+    }
 
     /// <summary>Waits until the instance ends (or <paramref name="timeout"/> passes) and returns its final state with inputs and outputs.</summary>
     public async Task<OrchestrationMetadata> WaitForEndAsync(string instanceId, TimeSpan? timeout = null)
@@ -201,6 +234,12 @@ public sealed class FunctionsDurableHost : IAsyncDisposable
         {
             var state = await host.Client.GetInstanceAsync(context.InstanceId, getInputsAndOutputs: true);
             host._calls.Enqueue(new ActivityCall(context.InstanceId, function.Name, state?.SerializedCustomStatus));
+            if (host._pauses.TryRemove(function.Name, out var pause))
+            {
+                pause.Reached.TrySetResult();
+                await pause.Release.Task;
+            }
+
             if (host._plannedFailures.TryGetValue(function.Name, out var left) && left > 0
                 && host._plannedFailures.TryUpdate(function.Name, left - 1, left))
             {
@@ -214,7 +253,9 @@ public sealed class FunctionsDurableHost : IAsyncDisposable
                     : p.ParameterType == typeof(CancellationToken) ? CancellationToken.None
                     : throw new NotSupportedException($"{function.Name}: activity parameter {p.Name} of type {p.ParameterType}"))
                 .ToArray();
-            return await function.InvokeAsync(target, arguments);
+            var result = await function.InvokeAsync(target, arguments);
+            host._returned[(context.InstanceId, function.Name)] = DateTimeOffset.UtcNow;
+            return result;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -35,6 +36,9 @@ public sealed class FunctionsHttp(FunctionsDurableHost host)
         IEnumerable<KeyValuePair<string, string>>? headers = null)
     {
         var (path, query) = SplitQuery(pathAndQuery);
+
+        // The worker runs every invocation inside an activity of its own, as ASP.NET Core does every request.
+        using var invocation = new Activity("Invoke " + method.Method + " " + path).Start();
         await using var scope = host.Services.CreateAsyncScope();
         var http = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
         http.Request.Method = method.Method;

@@ -15,6 +15,7 @@ public sealed class FunctionsStory : IAsyncDisposable
     public const string ApiKey = "functions-test-management-key";
     public const string LaunchDarklySecret = "ld-webhook-secret";
     public const string K6Secret = "k6-secret";
+    public const string EventsSecret = "events-secret";
     public const string LaunchDarklyToken = "api-0123-token";
 
     private FunctionsStory(FunctionsDurableHost host, LoopbackServer launchDarkly, LoopbackServer hook)
@@ -48,6 +49,7 @@ public sealed class FunctionsStory : IAsyncDisposable
         ["Guardian:ApiKey"] = ApiKey,
         ["Webhooks:launchdarkly:Secret"] = LaunchDarklySecret,
         ["Webhooks:k6:Secret"] = K6Secret,
+        ["Webhooks:events:Secret"] = EventsSecret,
         ["Providers:launchdarkly:BaseUrl"] = launchDarkly.ToString().TrimEnd('/'),
         ["Providers:launchdarkly:ApiToken"] = LaunchDarklyToken,
         ["Rollback:RetryBaseDelayMs"] = "10",

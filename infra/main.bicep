@@ -28,7 +28,8 @@ param resourceGroupName string = ''
 @maxLength(45)
 param taskHubName string = 'releaseguardian'
 
-@minValue(1)
+@description('Most instances the app scales out to. Flex Consumption takes 40 to 1000 (Azure quickstart template function-app-flex-managed-identities declares the same bounds).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -39,8 +40,19 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
-@description('Send host telemetry to Application Insights with the managed identity and disable key-based ingestion. The worker\'s Azure Monitor exporter must then be given a TokenCredential (see docs/functions-api-notes.md).')
-param useEntraAuthForAppInsights bool = false
+@description('Application Insights accepts Entra ID (managed identity) ingestion only, as in Azure\'s Flex Consumption templates: local auth is disabled, the identity gets Monitoring Metrics Publisher, and APPLICATIONINSIGHTS_AUTHENTICATION_STRING names it for the host and the worker. false: key-based ingestion.')
+param useEntraAuthForAppInsights bool = true
+
+@description('Object id of the identity running azd (AZURE_PRINCIPAL_ID). It gets the storage data roles, so that its owner can inspect the account and run the app locally against it with shared keys off. Empty: no roles.')
+param principalId string = ''
+
+@description('Kind of principalId: User for a person, ServicePrincipal for a pipeline (AZURE_PRINCIPAL_TYPE).')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = 'User'
 
 @description('Override for Metrics:AzureMonitor:Endpoint (sovereign clouds). Empty: the app default.')
 param logAnalyticsQueryEndpoint string = ''
@@ -220,6 +232,8 @@ module rbac 'modules/rbac.bicep' = {
     logAnalyticsName: monitoring.outputs.workspaceName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     grantMonitoringMetricsPublisher: useEntraAuthForAppInsights
+    deployerPrincipalId: principalId
+    deployerPrincipalType: principalType
   }
 }
 

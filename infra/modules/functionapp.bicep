@@ -19,12 +19,12 @@ param tableEndpoint string
 param deploymentContainerUrl string
 
 param applicationInsightsConnectionString string
-@description('When true, the host sends telemetry to Application Insights with the managed identity.')
-param useEntraAuthForAppInsights bool = false
+@description('When true, the host and the worker send telemetry to Application Insights with the managed identity.')
+param useEntraAuthForAppInsights bool = true
 
 param taskHubName string
 
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -108,6 +108,24 @@ var hostSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
 }
 
+// The worker's own log levels. host.json's logging section reaches only the host's categories: in OpenTelemetry
+// mode the host drops the Function.* lines the worker pipes back (the worker exports its own), so the worker's
+// filter is the .NET Logging configuration, read from these settings. Only undotted categories: a period in an
+// environment variable name does not survive every shell and container. Put overrides in additionalAppSettings,
+// e.g. {"Logging__LogLevel__ReleaseGuardian": "Debug"}.
+var workerLogLevels = {
+  Logging__LogLevel__Default: 'Information'
+  Logging__LogLevel__ReleaseGuardian: 'Information'
+  // ASP.NET Core, the Functions worker, Durable Task's gRPC worker: lifecycle chatter at Information.
+  Logging__LogLevel__Microsoft: 'Warning'
+  // HttpClient's per-request start/end lines; the spans already carry them.
+  Logging__LogLevel__System: 'Warning'
+  // Azure SDK request logs (storage, identity).
+  Logging__LogLevel__Azure: 'Warning'
+}
+
+// The client id is parsed by the host (its own exporter) and by the worker (ApplicationInsightsAuthentication):
+// both build a ManagedIdentityCredential for this identity.
 var entraTelemetrySettings = useEntraAuthForAppInsights
   ? { APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD' }
   : {}
@@ -115,7 +133,7 @@ var entraTelemetrySettings = useEntraAuthForAppInsights
 resource settings 'Microsoft.Web/sites/config@2024-11-01' = {
   parent: app
   name: 'appsettings'
-  properties: union(appSettings, secretAppSettings, entraTelemetrySettings, hostSettings)
+  properties: union(workerLogLevels, appSettings, secretAppSettings, entraTelemetrySettings, hostSettings)
 }
 
 output name string = app.name

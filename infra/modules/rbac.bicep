@@ -12,6 +12,16 @@ param applicationInsightsName string
 @description('Grant Monitoring Metrics Publisher on Application Insights (needed only for Entra ID ingestion).')
 param grantMonitoringMetricsPublisher bool = false
 
+@description('Object id of the identity running the deployment; empty grants it nothing.')
+param deployerPrincipalId string = ''
+
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param deployerPrincipalType string = 'User'
+
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
@@ -48,6 +58,21 @@ resource storageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01'
     properties: {
       principalId: principalId
       principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+    }
+  }
+]
+
+// The same three data roles for whoever runs azd, as Azure's azd Functions templates grant them: with shared keys
+// off, this is what lets a person browse the queues and tables (Storage Explorer, az storage --auth-mode login) and
+// run the host locally against this account with their own Entra ID sign-in.
+resource deployerStorageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in storageRoles: if (!empty(deployerPrincipalId)) {
+    name: guid(storage.id, deployerPrincipalId, roleId)
+    scope: storage
+    properties: {
+      principalId: deployerPrincipalId
+      principalType: deployerPrincipalType
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
     }
   }

@@ -9,7 +9,8 @@ namespace ReleaseGuardian.Infrastructure.Ingestion.Flags;
 /// Only <c>feature.updated</c> is a flag change. Both body shapes GrowthBook posts are read:
 /// <list type="bullet">
 /// <item>payload type <c>json</c>: <c>data.object</c> is the feature now and <c>data.previous_attributes</c> lists
-/// only what changed; every environment listed in <c>previous_attributes.environments</c> becomes one change.</item>
+/// the attributes that changed, <c>environments</c> whole; every environment listed there whose <c>enabled</c> or
+/// default value differs from now becomes one change.</item>
 /// <item>payload type <c>raw</c> (the default of webhooks stored without a payload type, GrowthBook's "legacy"
 /// shape): <c>{object, event, data: {current, previous}, user, projects, tags, environments, containsSecrets}</c>
 /// with the whole feature before and after; every environment whose <c>enabled</c> or default value differs
@@ -145,7 +146,14 @@ public sealed class GrowthBookWebhookAdapter : FlagWebhookAdapter
             var previousVariant = PayloadFields.TryGet(entry.Value, "defaultValue", out var pdv) ? PayloadFields.ScalarText(pdv)
                 : ownDefault ? variant
                 : previousFeatureDefault;
-            changed.Add((entry.Name, new FlagState(previousEnabled, previousVariant), new FlagState(enabled, variant)));
+            // previous_attributes holds the whole 'environments' attribute when any environment in it changed, so
+            // an environment listed there may be untouched.
+            var before = new FlagState(previousEnabled, previousVariant);
+            var now = new FlagState(enabled, variant);
+            if (before != now)
+            {
+                changed.Add((entry.Name, before, now));
+            }
         }
 
         return changed;

@@ -20,7 +20,8 @@ namespace ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
 /// <c>codes</c>, <c>errors</c> and an ISO <c>timestamp</c> at the end of the run) are read too: latency from
 /// <c>latency.median/p95/p99</c> (1.x has no p90 or mean), requests as <c>requestsCompleted</c> plus every
 /// <c>errors</c> entry (1.x counts only answered requests as completed), errors as the <c>errors</c> entries plus
-/// <c>codes</c> 5xx, requests per second as <c>rps.mean</c>, and the end of the window as <c>timestamp</c>.
+/// <c>codes</c> 5xx, requests per second as <c>rps.mean</c>, the end of the window as <c>timestamp</c> and its
+/// length as the sum of <c>phases[].duration</c> (seconds).
 /// </para>
 /// </summary>
 public sealed class ArtilleryReportParser : LoadTestResultParser
@@ -151,7 +152,21 @@ public sealed class ArtilleryReportParser : LoadTestResultParser
             signals.Set(SignalNames.TrafficRps, JsonRead.Number(rps, "mean", "aggregate.rps", NumberRange.NonNegative), JsonPath.Property("aggregate.rps", "mean"));
         }
 
+        // 1.x records no start; the phases it ran say how long it was planned to run.
+        TimeSpan? planned = null;
+        if (JsonRead.TryGetArray(aggregate, "phases", "aggregate", out var phases))
+        {
+            double seconds = 0;
+            var index = 0;
+            foreach (var phase in phases.EnumerateArray())
+            {
+                seconds += JsonRead.Number(phase, "duration", JsonPath.Index("aggregate.phases", index++), NumberRange.NonNegative) ?? 0;
+            }
+
+            planned = seconds is > 0 and < 366 * 24 * 3600 ? TimeSpan.FromSeconds(seconds) : null;
+        }
+
         signals.DeriveErrorRate();
-        return new ToolReading(signals, End: JsonRead.Timestamp(aggregate, "timestamp", "aggregate"));
+        return new ToolReading(signals, End: JsonRead.Timestamp(aggregate, "timestamp", "aggregate"), Duration: planned);
     }
 }

@@ -82,4 +82,15 @@ public sealed class SplitRollbackClient(HttpClient http, IConfiguration configur
         w.WriteString("comment", Comment(plan));
         w.WriteEndObject();
     });
+
+    private protected override string PriorStateLookup(RollbackPlan plan)
+    {
+        var what = $"the feature flag's Audit log tab in Split (Harness FME), environment '{EnvironmentOf(plan, null) ?? "(the flag's environment)"}'";
+        var (workspaceId, environment) = (WorkspaceOf(plan), EnvironmentRefOf(plan));
+        return workspaceId is null || environment is null
+            ? what
+            : what + ", or the definition now ('killed'): " + Curl("GET", ProviderSettings.Combine(Settings.BaseUrl(DefaultBaseUrl)!,
+                $"internal/api/v2/splits/ws/{Uri.EscapeDataString(workspaceId)}/{Uri.EscapeDataString(plan.Flag.Key)}/environments/{Uri.EscapeDataString(environment)}"),
+                [("Authorization", "Bearer $SPLIT_ADMIN_API_KEY")], null);
+    }
 }

@@ -158,7 +158,7 @@ public sealed class RealFlagDeliveryTests
     [Fact]
     public void A_real_GrowthBook_update_that_changes_no_environment_is_ignored_in_both_payload_types()
     {
-        // growthbook/growthbook packages/back-end/test/models/FeatureModel events test: a description change.
+        // growthbook/growthbook back-end jest suite "features events": a description change, in both payload types.
         Assert.IsType<FlagWebhookOutcome.Ignored>(Handle("growthbook", Load("growthbook", "json-feature-updated-description.json")));
         Assert.IsType<FlagWebhookOutcome.Ignored>(Handle("growthbook", Load("growthbook", "raw-feature-updated-description.json")));
     }

@@ -92,7 +92,13 @@ public sealed record ObjectiveLine(
     {
         if (Status == ObjectiveStatus.Error || Value is null)
         {
-            return string.IsNullOrWhiteSpace(Explanation) ? $"{Name}: not measured" : $"{Name}: {Explanation}";
+            if (string.IsNullOrWhiteSpace(Explanation))
+            {
+                return $"{Name}: not measured";
+            }
+
+            // An explanation that already names its objective is not prefixed twice ("p95 latency: p95 latency: ...").
+            return Explanation.StartsWith(Name + ":", StringComparison.Ordinal) ? Explanation : $"{Name}: {Explanation}";
         }
 
         var value = Value.Value;

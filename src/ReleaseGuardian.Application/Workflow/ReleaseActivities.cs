@@ -279,7 +279,7 @@ public sealed class ReleaseActivities(
 
         var objectives = verdict.Objectives
             .Select(o => o.Status == ObjectiveStatus.Error && failures.TryGetValue(o.Signal, out var reason)
-                ? o with { Explanation = $"{o.Name}: {o.Signal} could not be measured: {reason}" }
+                ? o with { Explanation = $"{o.Signal} could not be measured: {reason}" }
                 : o)
             .ToList();
         return Judge.RollUp(objectives);

@@ -37,7 +37,12 @@ public sealed class RunEndpoints(RunService runs)
     public async Task<ApiResponse> GetAsync(string id, string runId, CancellationToken cancellationToken)
     {
         var run = await runs.GetAsync(id, runId, cancellationToken);
-        return run is null ? ApiResponse.NotFound("runId", $"no run '{runId}' for guardian '{id}'") : ApiResponse.Json(Detail(run));
+        if (run is null)
+        {
+            return ApiResponse.NotFound("runId", $"no run '{runId}' for guardian '{id}'");
+        }
+
+        return ApiResponse.Json(Detail(run, await runs.GetRollbackAsync(run, cancellationToken)));
     }
 
     /// <summary><c>POST /api/guardians/{id}/runs/{runId}/invalidate</c> with <c>{"reason": "..."}</c>.</summary>
@@ -204,7 +209,7 @@ public sealed class RunEndpoints(RunService runs)
         };
     }
 
-    private static object Detail(RunRecord run) => new
+    private static object Detail(RunRecord run, RunRollback? rollback) => new
     {
         guardian = run.GuardianId,
         runId = run.RunId,
@@ -214,6 +219,15 @@ public sealed class RunEndpoints(RunService runs)
         status = run.Status,
         verdict = run.VerdictJson is null ? (JsonElement?)null : JsonDocument.Parse(run.VerdictJson).RootElement,
         changeUnderTest = run.ChangeUnderTestJson is null ? (JsonElement?)null : JsonDocument.Parse(run.ChangeUnderTestJson).RootElement,
+        rollback = rollback is null ? null : new
+        {
+            result = rollback.Result ?? "in-progress",
+            summary = rollback.Summary,
+            manualSteps = rollback.ManualSteps,
+            attempts = rollback.Attempts,
+            byRunId = rollback.ByRunId,
+            byThisRun = rollback.ByThisRun,
+        },
         invalidated = run.Invalidated,
         invalidatedReason = run.InvalidatedReason,
         createdAt = run.CreatedAt,

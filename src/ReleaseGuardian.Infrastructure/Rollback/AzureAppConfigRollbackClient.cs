@@ -201,4 +201,13 @@ public sealed class AzureAppConfigRollbackClient(
             new TokenRequestContext([Settings.Get("Scope") ?? DefaultScope]), cancellationToken).ConfigureAwait(false);
         return (request, _) => request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Token);
     }
+
+    private protected override string PriorStateLookup(RollbackPlan plan)
+    {
+        var endpoint = EndpointOf();
+        var label = Reference(plan, "label");
+        return "the flag's earlier revisions (enabled in each value): " +
+               $"az appconfig revision list --endpoint {endpoint?.GetLeftPart(UriPartial.Authority) ?? "https://<store>.azconfig.io"} --auth-mode login " +
+               $"--key {FeatureFlagPrefix}{plan.Flag.Key}{(label is null ? "" : $" --label {label}")} --fields value last_modified";
+    }
 }

@@ -74,4 +74,13 @@ public sealed class ConfigCatRollbackClient(HttpClient http, IConfiguration conf
         w.WriteEndObject();
         w.WriteEndArray();
     });
+
+    private protected override string PriorStateLookup(RollbackPlan plan)
+    {
+        var query = string.Join('&', new[] { ("configId", Reference(plan, "configId")), ("environmentId", Reference(plan, "environmentId")) }
+            .Where(p => p.Item2 is not null).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+        return $"the audit log entry for '{plan.Flag.Key}' (Product > Audit log), or: " +
+               Curl("GET", ProviderSettings.Combine(Settings.BaseUrl(DefaultBaseUrl)!, "v1/products/PRODUCT_ID/auditlogs" + (query.Length == 0 ? "" : "?" + query)), [], null) +
+               " -u \"$CONFIGCAT_USERNAME:$CONFIGCAT_PASSWORD\" (PRODUCT_ID: your product's id)";
+    }
 }

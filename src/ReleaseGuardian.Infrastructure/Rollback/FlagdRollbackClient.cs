@@ -191,4 +191,9 @@ public sealed class FlagdRollbackClient(
     }
 
     private TokenCredential Credential => _registeredCredential ?? new DefaultAzureCredential();
+
+    private protected override string PriorStateLookup(RollbackPlan plan) =>
+        SourceOf(plan) is { } source && !IsBlob(source)
+            ? $"the flag file's history: git log -p -- {source} (look at '{plan.Flag.Key}': state and defaultVariant)"
+            : $"the previous version of the flagd source (git history of the definition, or the blob's earlier versions: az storage blob list --include v --auth-mode login), flag '{plan.Flag.Key}'";
 }

@@ -69,4 +69,13 @@ public sealed class FlagsmithRollbackClient(HttpClient http, IConfiguration conf
         w.WriteBoolean("enabled", enabled);
         w.WriteEndObject();
     });
+
+    private protected override string PriorStateLookup(RollbackPlan plan)
+    {
+        var what = $"the feature's history (Features > '{plan.Flag.Key}' > History) or the project's audit log";
+        return Reference(plan, "projectId") is { } projectId
+            ? what + ": " + Curl("GET", ProviderSettings.Combine(Settings.BaseUrl(DefaultBaseUrl)!,
+                $"api/v1/audit/?project={Uri.EscapeDataString(projectId)}&search={Uri.EscapeDataString(plan.Flag.Key)}"), [("Authorization", "Api-Key $FLAGSMITH_API_KEY")], null)
+            : what;
+    }
 }

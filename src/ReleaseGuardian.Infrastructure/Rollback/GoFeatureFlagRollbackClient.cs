@@ -116,4 +116,7 @@ public sealed class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration 
         problem = "only JSON and YAML flag files can be edited (not TOML)";
         return false;
     }
+
+    private protected override string PriorStateLookup(RollbackPlan plan) =>
+        $"the flag file's history: git log -p -- {FileOf(plan) ?? "<the flag file the relay proxy reads>"} (look at '{plan.Flag.Key}': disable and defaultRule)";
 }

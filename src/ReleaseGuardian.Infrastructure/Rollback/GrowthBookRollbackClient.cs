@@ -59,4 +59,9 @@ public sealed class GrowthBookRollbackClient(HttpClient http, IConfiguration con
         w.WriteString("reason", Comment(plan));
         w.WriteEndObject();
     });
+
+    private protected override string PriorStateLookup(RollbackPlan plan) =>
+        $"the feature's previous revision (Features > '{plan.Flag.Key}' > Revisions, environment '{EnvironmentOf(plan, "production")}'), or: " +
+        Curl("GET", ProviderSettings.Combine(Settings.BaseUrl(DefaultBaseUrl)!, $"api/v1/features/{Uri.EscapeDataString(plan.Flag.Key)}/revisions"),
+            [("Authorization", "Bearer $GROWTHBOOK_API_KEY")], null);
 }

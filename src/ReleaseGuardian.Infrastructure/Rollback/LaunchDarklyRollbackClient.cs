@@ -109,4 +109,14 @@ public sealed class LaunchDarklyRollbackClient(HttpClient http, IConfiguration c
         w.WriteEndArray();
         w.WriteEndObject();
     });
+
+    private protected override string PriorStateLookup(RollbackPlan plan)
+    {
+        var environment = EnvironmentOf(plan, "production")!;
+        var entry = Reference(plan, "auditLogId") is { } id
+            ? $"api/v2/auditlog/{Uri.EscapeDataString(id)}"
+            : $"api/v2/auditlog?spec={Uri.EscapeDataString($"proj/{ProjectOf(plan, "default")}:env/{environment}:flag/{plan.Flag.Key}")}";
+        return $"read previousVersion.environments.{environment}.on of the audit entry: " +
+               Curl("GET", ProviderSettings.Combine(Settings.BaseUrl(DefaultBaseUrl)!, entry), [("Authorization", "$LD_API_TOKEN")], null);
+    }
 }

@@ -45,7 +45,7 @@ public abstract class RollbackClientBase : IFlagRollbackClient
         {
             outcome = new RollbackOutcome.Failed(
                 $"The state before change '{plan.ChangeUnderTest.ChangeId}' is unknown (restoreTo has neither enabled nor variant), so there is nothing safe to restore automatically.",
-                "Look up the flag's previous state in the provider's audit log and restore it by hand. " + ManualSteps(plan, turnOn: false),
+                $"Find the state before the change: {PriorStateLookup(plan)}. Then restore it by hand. To turn it off: {ManualSteps(plan, turnOn: false)} To turn it on: {ManualSteps(plan, turnOn: true)}",
                 0);
         }
         else
@@ -87,6 +87,14 @@ public abstract class RollbackClientBase : IFlagRollbackClient
 
     /// <summary>Performs the rollback; <see cref="FlagState"/> with neither field set never gets here.</summary>
     private protected abstract Task<RollbackOutcome> RollBackCoreAsync(RollbackPlan plan, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Where the flag's state before the change can be read, in the provider's own terms (its audit API, CLI or
+    /// history), for the manual steps of a change whose prior state is unknown. No secrets: credentials are shell
+    /// variables.
+    /// </summary>
+    private protected virtual string PriorStateLookup(RollbackPlan plan) =>
+        $"look up flag '{plan.Flag.Key}' in the {Provider} audit log";
 
     /// <summary>What a person does to restore the flag by hand: the UI path and an equivalent command without secrets.</summary>
     private protected abstract string ManualSteps(RollbackPlan plan, bool turnOn);

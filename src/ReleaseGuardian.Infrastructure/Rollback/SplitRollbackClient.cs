@@ -8,7 +8,8 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// <summary>
 /// Split / Harness FME: kill the feature flag in an environment (restore "off"), or restore it (un-kill,
 /// restore "on"). Needs the workspace id: ProviderRefs/Settings <c>workspaceId</c>, else
-/// <c>Providers:split:WorkspaceId</c>. Config: <c>Providers:split:BaseUrl</c> (default https://api.split.io),
+/// <c>Providers:split:WorkspaceId</c>. The environment in the URL is the delivery's <c>environmentId</c> where it
+/// carried one (the Admin API takes an id or a name; an id survives a rename), else the environment name. Config: <c>Providers:split:BaseUrl</c> (default https://api.split.io),
 /// <c>Providers:split:ApiToken</c> (an Admin API key, Bearer).
 /// </summary>
 public sealed class SplitRollbackClient(HttpClient http, IConfiguration configuration, ILogger<SplitRollbackClient> logger)
@@ -41,7 +42,7 @@ public sealed class SplitRollbackClient(HttpClient http, IConfiguration configur
                 $"changeUnderTest.providerRefs, flag.settings or {Settings.KeyOf("WorkspaceId")}"));
         }
 
-        var environment = EnvironmentOf(plan, null);
+        var environment = EnvironmentRefOf(plan);
         if (environment is null)
         {
             return Task.FromResult<RollbackOutcome>(MissingReference(plan, "The Split environment", "flag.environment or changeUnderTest.environment"));
@@ -58,14 +59,16 @@ public sealed class SplitRollbackClient(HttpClient http, IConfiguration configur
 
     private protected override string ManualSteps(RollbackPlan plan, bool turnOn)
     {
-        var environment = EnvironmentOf(plan, null);
-        var steps = $"In Split (Harness FME) open feature flag '{plan.Flag.Key}', environment '{environment ?? "(the flag's environment)"}', and {(turnOn ? "Restore" : "Kill")} it.";
+        var environment = EnvironmentRefOf(plan);
+        var steps = $"In Split (Harness FME) open feature flag '{plan.Flag.Key}', environment '{EnvironmentOf(plan, null) ?? "(the flag's environment)"}', and {(turnOn ? "Restore" : "Kill")} it.";
         var workspaceId = WorkspaceOf(plan);
         return workspaceId is null || environment is null
             ? steps
             : steps + " Or run: " + Curl("PUT", UriOf(workspaceId, plan.Flag.Key, environment, turnOn),
                 [("Authorization", "Bearer $SPLIT_ADMIN_API_KEY"), ("Content-Type", "application/json")], Encoding.UTF8.GetString(BodyOf(plan)));
     }
+
+    private static string? EnvironmentRefOf(RollbackPlan plan) => Reference(plan, "environmentId") ?? EnvironmentOf(plan, null);
 
     private string? WorkspaceOf(RollbackPlan plan) => Reference(plan, "workspaceId") ?? Settings.Get("WorkspaceId");
 
@@ -79,4 +82,15 @@ public sealed class SplitRollbackClient(HttpClient http, IConfiguration configur
         w.WriteString("comment", Comment(plan));
         w.WriteEndObject();
     });
+
+    private protected override string PriorStateLookup(RollbackPlan plan)
+    {
+        var what = $"the feature flag's Audit log tab in Split (Harness FME), environment '{EnvironmentOf(plan, null) ?? "(the flag's environment)"}'";
+        var (workspaceId, environment) = (WorkspaceOf(plan), EnvironmentRefOf(plan));
+        return workspaceId is null || environment is null
+            ? what
+            : what + ", or the definition now ('killed'): " + Curl("GET", ProviderSettings.Combine(Settings.BaseUrl(DefaultBaseUrl)!,
+                $"internal/api/v2/splits/ws/{Uri.EscapeDataString(workspaceId)}/{Uri.EscapeDataString(plan.Flag.Key)}/environments/{Uri.EscapeDataString(environment)}"),
+                [("Authorization", "Bearer $SPLIT_ADMIN_API_KEY")], null);
+    }
 }

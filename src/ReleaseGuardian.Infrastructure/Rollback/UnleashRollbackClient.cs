@@ -53,4 +53,13 @@ public sealed class UnleashRollbackClient(HttpClient http, IConfiguration config
         Settings.BaseUrl(null)!,
         $"api/admin/projects/{Uri.EscapeDataString(ProjectOf(plan, "default")!)}/features/{Uri.EscapeDataString(plan.Flag.Key)}" +
         $"/environments/{Uri.EscapeDataString(EnvironmentOf(plan, "production")!)}/{(turnOn ? "on" : "off")}");
+
+    private protected override string PriorStateLookup(RollbackPlan plan)
+    {
+        var environment = EnvironmentOf(plan, "production")!;
+        var what = $"the newest feature-environment-enabled/-disabled event for environment '{environment}' before the change, in Unleash's event log (Admin > Event log, feature '{plan.Flag.Key}')";
+        return Settings.BaseUrl(null) is { } baseUrl
+            ? what + ", or: " + Curl("GET", ProviderSettings.Combine(baseUrl, $"api/admin/events/{Uri.EscapeDataString(plan.Flag.Key)}"), [("Authorization", "$UNLEASH_ADMIN_TOKEN")], null)
+            : what;
+    }
 }

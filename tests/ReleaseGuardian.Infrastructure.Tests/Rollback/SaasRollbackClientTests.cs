@@ -247,4 +247,58 @@ public sealed class SaasRollbackClientTests
         Assert.Equal(0, failed.Attempts);
         Assert.Empty(server.Requests);
     }
+
+    [Theory]
+    [InlineData("launchdarkly", "https://app.launchdarkly.com/api/v2/auditlog/65a1f0c2", "previousVersion.environments.production.on")]
+    [InlineData("unleash", "https://unleash.example.org/api/admin/events/new_checkout", "feature-environment-enabled")]
+    [InlineData("growthbook", "https://api.growthbook.io/api/v1/features/new_checkout/revisions", "Revisions")]
+    [InlineData("flagsmith", "https://api.flagsmith.com/api/v1/audit/?project=12&search=new_checkout", "History")]
+    [InlineData("configcat", "https://api.configcat.com/v1/products/PRODUCT_ID/auditlogs?configId=cfg-1&environmentId=env-1", "Audit log")]
+    [InlineData("split", "https://api.split.io/internal/api/v2/splits/ws/ws-123/new_checkout/environments/env-1", "Audit log")]
+    [InlineData("azureappconfig", "az appconfig revision list --endpoint https://contoso.azconfig.io", "--key .appconfig.featureflag/new_checkout")]
+    [InlineData("gofeatureflag", "git log -p -- /srv/flags.yaml", "disable")]
+    public async Task An_unknown_prior_state_gives_manual_steps_with_the_providers_own_lookup_and_both_restores(string provider, string lookup, string detail)
+    {
+        await using var services = Build(new Dictionary<string, string?>
+        {
+            ["Providers:unleash:BaseUrl"] = "https://unleash.example.org",
+            ["Providers:split:WorkspaceId"] = "ws-123",
+            ["Providers:azureappconfig:Endpoint"] = "https://contoso.azconfig.io",
+            ["Providers:gofeatureflag:FlagFile"] = "/srv/flags.yaml",
+        });
+        var refs = new Dictionary<string, string>
+        {
+            ["auditLogId"] = "65a1f0c2",
+            ["projectId"] = "12",
+            ["configId"] = "cfg-1",
+            ["environmentId"] = "env-1",
+        };
+
+        var outcome = await Client(services, provider).RollBackAsync(Plan(provider, "new_checkout", new FlagState(null), environment: "production", refs: refs), default);
+
+        var failed = Assert.IsType<RollbackOutcome.Failed>(outcome);
+        Assert.Contains("unknown", failed.Reason, StringComparison.Ordinal);
+        Assert.Contains(lookup, failed.ManualSteps, StringComparison.Ordinal);
+        Assert.Contains(detail, failed.ManualSteps, StringComparison.Ordinal);
+        Assert.Contains("To turn it off:", failed.ManualSteps, StringComparison.Ordinal);
+        Assert.Contains("To turn it on:", failed.ManualSteps, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Split_kills_the_flag_in_the_environment_id_a_real_delivery_carries_with_the_configured_workspace()
+    {
+        await using var server = await LoopbackServer.StartAsync();
+        await using var services = Build(new Dictionary<string, string?>
+        {
+            ["Providers:split:BaseUrl"] = BaseUrl(server),
+            ["Providers:split:ApiToken"] = "split-admin-key",
+            ["Providers:split:WorkspaceId"] = "ws-123",
+        });
+        var refs = new Dictionary<string, string> { ["environmentId"] = "eb870720-9179-11ef-86c0-fe8c0d2dbf5a" };
+
+        var outcome = await Client(services, "split").RollBackAsync(Plan("split", "flag_name", new FlagState(false), environment: "Prod-Default", refs: refs), default);
+
+        Assert.IsType<RollbackOutcome.Succeeded>(outcome);
+        Assert.Equal("/internal/api/v2/splits/ws/ws-123/flag_name/environments/eb870720-9179-11ef-86c0-fe8c0d2dbf5a/kill", Assert.Single(server.Requests).Path);
+    }
 }

@@ -15,7 +15,7 @@ public sealed class FlagPreviousStateTests(AzuriteFixture azurite) : IDisposable
     private GuardianServer? _server;
 
     [Fact]
-    public async Task A_LaunchDarkly_change_without_previous_state_takes_it_from_the_last_change_of_that_flag()
+    public async Task A_LaunchDarkly_toggle_without_previous_version_states_its_previous_state_on_the_first_change_too()
     {
         _server = IngestionServer.Start(azurite, ("Webhooks:launchdarkly:Secret", Secret));
         using var management = _server.Management();
@@ -38,7 +38,8 @@ public sealed class FlagPreviousStateTests(AzuriteFixture azurite) : IDisposable
         var latest = timeline[0].Data;
         Assert.True(latest.GetProperty("previous").GetProperty("enabled").GetBoolean(), latest.GetRawText());
         Assert.False(latest.GetProperty("current").GetProperty("enabled").GetBoolean());
-        Assert.False(timeline[1].Data.TryGetProperty("previous", out _));
+        // The first change seen for the flag is a toggle too, so its previous state is known without any history.
+        Assert.False(timeline[1].Data.GetProperty("previous").GetProperty("enabled").GetBoolean(), timeline[1].Data.GetRawText());
     }
 
     [Fact]

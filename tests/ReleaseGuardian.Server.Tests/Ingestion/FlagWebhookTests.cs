@@ -25,7 +25,8 @@ public sealed class FlagWebhookTests(AzuriteFixture azurite) : IDisposable
 
     private static readonly IReadOnlyDictionary<string, Expected> Samples = new Dictionary<string, Expected>
     {
-        ["launchdarkly"] = new("new-checkout", "default", "production", null, """{"enabled":true}""", "Ada Lovelace <ada@example.org>", 1, _ => "65a1f0c2e4b0a1d2c3f4a5b6"),
+        // An updateOn entry is a toggle: turning the flag on says it was off.
+        ["launchdarkly"] = new("new-checkout", "default", "production", """{"enabled":false}""", """{"enabled":true}""", "Ada Lovelace <ada@example.org>", 1, _ => "65a1f0c2e4b0a1d2c3f4a5b6"),
         ["unleash"] = new("new-checkout", "default", "production", """{"enabled":false}""", """{"enabled":true}""", "ada@example.org", 1, _ => "4211"),
         ["flagsmith"] = new("new_checkout", "Shop", "Production", """{"enabled":false,"variant":"v1"}""", """{"enabled":true,"variant":"v2"}""", "Ada Lovelace", 1, Sha256),
         ["configcat"] = new("newCheckout", "Main Config", "Production", """{"enabled":false}""", """{"enabled":true}""", "Ada Lovelace (ada@example.org)", 2, _ => ConfigCatWebhookId + ":newCheckout"),

@@ -150,8 +150,12 @@ public sealed class MetricsSourceWorkflowTests(AzuriteFixture azurite)
         Assert.Equal("inconclusive", status.GetProperty("output").GetProperty("decision").GetString());
         Assert.Equal("error", status.GetProperty("output").GetProperty("status").GetString());
         Assert.Equal("inconclusive", run.GetProperty("verdict").GetProperty("decision").GetString());
+        var headline = status.GetProperty("output").GetProperty("headline").GetString()!;
         foreach (var (name, objective) in Objectives(run))
         {
+            // The headline names the objective once (it used to read "p95 latency: p95 latency: ...").
+            Assert.DoesNotContain($"{name}: {name}:", headline, StringComparison.Ordinal);
+            Assert.False(objective.GetProperty("explanation").GetString()!.StartsWith(name + ":", StringComparison.Ordinal));
             Assert.Equal("error", objective.GetProperty("status").GetString());
             var explanation = objective.GetProperty("explanation").GetString()!;
             Assert.Contains("could not be measured", explanation);

@@ -48,6 +48,13 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
         Assert.Equal("lt-a-1", entry.GetString("RunId"));
         Assert.Equal("rolled-back", entry.GetString("Result"));
 
+        // Each run's evidence says what became of the rollback, and which run did it.
+        var firstRun = (await scenario.GetJsonAsync("/api/guardians/checkout-a/runs/lt-a-1")).GetProperty("rollback");
+        Assert.Equal(("rolled-back", "lt-a-1", true), (firstRun.GetProperty("result").GetString(), firstRun.GetProperty("byRunId").GetString(), firstRun.GetProperty("byThisRun").GetBoolean()));
+        Assert.Equal(1, firstRun.GetProperty("attempts").GetInt32());
+        var secondRun = (await scenario.GetJsonAsync("/api/guardians/checkout-b/runs/lt-b-1")).GetProperty("rollback");
+        Assert.Equal(("rolled-back", "lt-a-1", false), (secondRun.GetProperty("result").GetString(), secondRun.GetProperty("byRunId").GetString(), secondRun.GetProperty("byThisRun").GetBoolean()));
+
         var firstNotification = Assert.Single(await scenario.NotificationsAsync("checkout-a"));
         Assert.Equal("rollback", firstNotification.GetProperty("kind").GetString());
         var secondNotification = Assert.Single(await scenario.NotificationsAsync("checkout-b"));
@@ -193,6 +200,10 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
         Assert.Contains("turnFlagOff", steps);
         Assert.DoesNotContain(Scenario.LaunchDarklyToken, steps);
         Assert.Equal("rollback-failed", Assert.Single(await LedgerAsync(scenario)).GetString("Result"));
+
+        var runRollback = (await scenario.GetJsonAsync("/api/guardians/checkout/runs/lt-validate-1")).GetProperty("rollback");
+        Assert.Equal(("rollback-failed", 4), (runRollback.GetProperty("result").GetString(), runRollback.GetProperty("attempts").GetInt32()));
+        Assert.Contains("curl -X PATCH", runRollback.GetProperty("manualSteps").GetString());
     }
 
     [Fact]

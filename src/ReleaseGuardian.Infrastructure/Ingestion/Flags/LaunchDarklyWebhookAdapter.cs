@@ -13,13 +13,16 @@ namespace ReleaseGuardian.Infrastructure.Ingestion.Flags;
 /// <c>;</c> ignored) becomes one change; the change id is <c>_id</c>, suffixed with <c>:{env}/{key}</c> only when
 /// one entry touches several flags or environments. Entries whose <c>kind</c> is not <c>flag</c> are ignored.</para>
 /// <para>The current on/off state comes from <c>currentVersion.environments.{env}.on</c> when the entry carries it,
-/// else from the <c>updateOn</c> action's wording ("turned on"/"turned off" in <c>titleVerb</c>, <c>title</c> or
-/// <c>description</c>), else <c>deleteFlag</c> means off; otherwise it is unknown. The previous state comes only
-/// from <c>previousVersion</c>; webhooks usually lack it, so it is often null.</para>
+/// else, for a toggle (<c>updateOn</c>/<c>updateOff</c>), from the entry's wording: LaunchDarkly writes
+/// <c>* Turned the flag on</c> in <c>description</c> (with <c>titleVerb</c> "updated the flag"), older entries
+/// "turned on the flag" in <c>titleVerb</c>/<c>title</c>; else <c>updateOff</c> means off and <c>deleteFlag</c> off;
+/// otherwise it is unknown. The previous state comes from <c>previousVersion</c>; where that lacks the environment,
+/// a toggle action states it: the flag was the opposite of what the toggle made it, so even the first change seen
+/// for a flag can be rolled back.</para>
 /// <para>ProviderRefs: <c>action</c> (the LaunchDarkly action, e.g. <c>updateOn</c>) and <c>auditLogId</c>
 /// (<c>_id</c>, for <c>GET /api/v2/auditlog/{id}</c>).</para>
 /// </remarks>
-public sealed class LaunchDarklyWebhookAdapter : FlagWebhookAdapter
+public sealed partial class LaunchDarklyWebhookAdapter : FlagWebhookAdapter
 {
     /// <summary>The provider name in the route.</summary>
     public const string Name = "launchdarkly";
@@ -91,10 +94,12 @@ public sealed class LaunchDarklyWebhookAdapter : FlagWebhookAdapter
         for (var i = 0; i < targets.Count; i++)
         {
             var (resource, action) = targets[i];
+            var isToggle = action is "updateOn" or "updateOff";
             var current = VersionOn(currentVersion, resource.Environment, "currentVersion")
-                ?? (action == "updateOn" ? wording : null)
-                ?? (action == "deleteFlag" ? false : null);
-            var previous = VersionOn(previousVersion, resource.Environment, "previousVersion");
+                ?? (isToggle ? wording : null)
+                ?? (action is "updateOff" or "deleteFlag" ? false : null);
+            var previous = VersionOn(previousVersion, resource.Environment, "previousVersion")
+                ?? (isToggle && current is { } toggledTo ? !toggledTo : null);
 
             changes[i] = new FlagChange(
                 Name,
@@ -137,10 +142,10 @@ public sealed class LaunchDarklyWebhookAdapter : FlagWebhookAdapter
             : null;
     }
 
-    /// <summary>"turned on"/"turned off" in the entry's text, for updateOn entries without versions.</summary>
+    /// <summary>"Turned the flag on" / "turned on the flag" / "turned off" in the entry's text, for toggles without versions.</summary>
     private static bool? Wording(JsonElement root)
     {
-        foreach (var field in (ReadOnlySpan<string>)["titleVerb", "title", "description"])
+        foreach (var field in (ReadOnlySpan<string>)["titleVerb", "title", "description", "shortDescription"])
         {
             var text = PayloadFields.OptionalString(root, field, "");
             if (text is null)
@@ -148,19 +153,19 @@ public sealed class LaunchDarklyWebhookAdapter : FlagWebhookAdapter
                 continue;
             }
 
-            if (text.Contains("turned on", StringComparison.OrdinalIgnoreCase))
+            var match = TurnedPattern().Match(text);
+            if (match.Success)
             {
-                return true;
-            }
-
-            if (text.Contains("turned off", StringComparison.OrdinalIgnoreCase))
-            {
-                return false;
+                return match.Groups["state"].Value.Equals("on", StringComparison.OrdinalIgnoreCase);
             }
         }
 
         return null;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bturned\s+(?:the\s+flag\s+)?(?<state>on|off)\b",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex TurnedPattern();
 
     private static bool? VersionOn(JsonElement? version, string? environment, string path)
     {

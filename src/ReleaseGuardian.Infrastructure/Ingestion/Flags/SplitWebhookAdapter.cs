@@ -14,9 +14,12 @@ namespace ReleaseGuardian.Infrastructure.Ingestion.Flags;
 /// 10^11 are milliseconds, smaller ones seconds), <c>environmentName</c>, <c>editor</c>, <c>definition</c> (new
 /// state) and <c>previous</c> (the previous change, with its own <c>definition</c>). A definition given as a JSON
 /// object (or a string holding one) yields on/off from <c>killed</c> and the variant from <c>defaultTreatment</c>;
-/// Split's plain-text definitions leave both unknown. Objects whose <c>type</c> is not <c>split</c> are ignored.</para>
-/// <para>ProviderRefs: <c>workspaceId</c> and <c>environmentId</c> parsed from <c>link</c> (<c>.../ws/{id}/...</c>,
-/// <c>.../env/{id}/...</c>), needed by the kill call.</para>
+/// Split's plain-text definitions leave both unknown. Objects whose <c>type</c> is not <c>split</c> (compared
+/// ignoring case: the docs say <c>split</c>, real deliveries say <c>Split</c>) are ignored.</para>
+/// <para>ProviderRefs for the kill call: <c>environmentId</c> from the top-level field real deliveries carry,
+/// else from <c>link</c> (<c>.../env/{id}/...</c>); <c>workspaceId</c> from a top-level <c>workspaceId</c>, else
+/// from <c>link</c> (<c>.../ws/{id}/...</c>); where neither is sent the rollback client falls back to
+/// <c>Providers:split:WorkspaceId</c>. <c>link</c> is nullable and real deliveries often leave it out.</para>
 /// </remarks>
 public sealed class SplitWebhookAdapter : FlagWebhookAdapter
 {
@@ -39,7 +42,7 @@ public sealed class SplitWebhookAdapter : FlagWebhookAdapter
     {
         var root = delivery.RootObject();
         var type = PayloadFields.OptionalString(root, "type", "");
-        if (type is not null && type != "split")
+        if (type is not null && !type.Equals("split", StringComparison.OrdinalIgnoreCase))
         {
             return new FlagWebhookOutcome.Ignored($"Split audit objects of type '{type}' are not feature flags");
         }
@@ -59,11 +62,11 @@ public sealed class SplitWebhookAdapter : FlagWebhookAdapter
         }
 
         var refs = new Dictionary<string, string>(2);
-        if (PayloadFields.OptionalString(root, "link", "") is { } link)
-        {
-            PayloadFields.AddRef(refs, "workspaceId", LinkSegment(link, "/ws/"));
-            PayloadFields.AddRef(refs, "environmentId", LinkSegment(link, "/env/"));
-        }
+        var link = PayloadFields.OptionalString(root, "link", "");
+        PayloadFields.AddRef(refs, "workspaceId",
+            PayloadFields.OptionalIdentifier(root, "workspaceId", "") ?? (link is null ? null : LinkSegment(link, "/ws/")));
+        PayloadFields.AddRef(refs, "environmentId",
+            PayloadFields.OptionalIdentifier(root, "environmentId", "") ?? (link is null ? null : LinkSegment(link, "/env/")));
 
         var id = changeNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var change = new FlagChange(Name, key, null, environment, previous, current, actor, changedAt, id, delivery.RawPayload)

@@ -23,8 +23,13 @@ public abstract class LoadTestResultParser : ILoadTestResultParser
         ArgumentNullException.ThrowIfNull(request);
         try
         {
-            using var document = JsonRead.Parse(request.Body, "body");
-            var reading = Read(document.RootElement);
+            var reading = ReadText(request);
+            if (reading is null)
+            {
+                using var document = JsonRead.Parse(request.Body, "body");
+                reading = Read(document.RootElement);
+            }
+
             // Only a document's own end repeats exactly on a redelivery; a query, header or 'now' may not.
             return new LoadTestParseOutcome.Accepted(RunIdentity.Resolve(Tool, reading, request, now), EndFromPayload: reading.End is not null);
         }
@@ -33,6 +38,12 @@ public abstract class LoadTestResultParser : ILoadTestResultParser
             return new LoadTestParseOutcome.Rejected(rejection.Problem);
         }
     }
+
+    /// <summary>
+    /// Reads a document that is not JSON (Locust's <c>--csv</c> stats); null hands the body to the JSON reader.
+    /// Throws <see cref="IngestRejection"/> naming the column or line on bad input.
+    /// </summary>
+    private protected virtual ToolReading? ReadText(WebhookRequest request) => null;
 
     /// <summary>Reads the tool's document; throws <see cref="IngestRejection"/> naming the JSON path on bad input.</summary>
     private protected abstract ToolReading Read(JsonElement root);

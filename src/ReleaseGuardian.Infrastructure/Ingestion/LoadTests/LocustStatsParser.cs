@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ReleaseGuardian.Application.Ingestion;
 using ReleaseGuardian.Core.Signals;
 
 namespace ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
@@ -12,6 +13,10 @@ namespace ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
 /// Percentiles come from the histogram with Locust's own rule, so they match its report; requests per
 /// second is Locust's <c>num_requests / max(last_request_timestamp - start_time, 1)</c> unless
 /// <c>total_rps</c> is given.
+/// <para>Locust's <c>--csv</c> <c>*_stats.csv</c> is read too (Content-Type <c>text/csv</c>, or a body starting with
+/// the <c>Type,Name,</c> header): only its <c>Aggregated</c> row, columns <c>Request Count</c>, <c>Failure Count</c>,
+/// <c>Average Response Time</c>, <c>50%</c>, <c>90%</c>, <c>95%</c>, <c>99%</c> and <c>Requests/s</c>. The CSV carries no
+/// timestamps, so the window comes from the query or headers. A 400 names the column (<c>csv.Aggregated["95%"]</c>).</para>
 /// </summary>
 public sealed class LocustStatsParser : LoadTestResultParser
 {
@@ -169,4 +174,69 @@ public sealed class LocustStatsParser : LoadTestResultParser
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a < b ? a : b);
 
     private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a > b ? a : b);
+
+    private protected override ToolReading? ReadText(WebhookRequest request)
+    {
+        var body = request.Body.Span;
+        if (body.StartsWith("\uFEFF"u8))
+        {
+            body = body[3..];
+        }
+
+        var isCsv = request.ContentType?.Contains("csv", StringComparison.OrdinalIgnoreCase) == true
+            || body.StartsWith("Type,Name,"u8) || body.StartsWith("\"Type\",\"Name\","u8);
+        if (!isCsv)
+        {
+            return null;
+        }
+
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            throw IngestRejection.Malformed("body", "is not valid UTF-8; send Locust's stats CSV encoded as UTF-8");
+        }
+
+        var rows = CsvRows.Parse(System.Text.Encoding.UTF8.GetString(body));
+        if (rows.Count == 0)
+        {
+            throw IngestRejection.Malformed("csv", "is empty; expected Locust's --csv *_stats.csv");
+        }
+
+        var header = rows[0];
+        var nameColumn = header.FindIndex(h => h == "Name");
+        if (nameColumn < 0)
+        {
+            throw IngestRejection.Malformed("csv.header", "has no 'Name' column; expected Locust's --csv *_stats.csv (Type,Name,Request Count,...)");
+        }
+
+        var row = rows.Skip(1).FirstOrDefault(r => r.Count > nameColumn && string.Equals(r[nameColumn], AggregatedName, StringComparison.OrdinalIgnoreCase))
+            ?? throw IngestRejection.Malformed("csv.Aggregated", "is missing; Locust's *_stats.csv ends with an 'Aggregated' row");
+        const string rowPath = "csv.Aggregated";
+
+        double? Column(string name)
+        {
+            var column = header.FindIndex(h => h == name);
+            if (column < 0 || column >= row.Count || row[column].Length == 0 || row[column] == "N/A")
+            {
+                return null;
+            }
+
+            var path = JsonPath.Property(rowPath, name);
+            return double.TryParse(row[column], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                ? value
+                : throw IngestRejection.Malformed(path, "must be a number");
+        }
+
+        var signals = new SignalSet();
+        var requests = Column("Request Count") ?? throw IngestRejection.Malformed(JsonPath.Property(rowPath, "Request Count"), "is missing");
+        signals.Set(SignalNames.TrafficRequests, requests, JsonPath.Property(rowPath, "Request Count"));
+        signals.Set(SignalNames.ErrorsCount, Column("Failure Count"), JsonPath.Property(rowPath, "Failure Count"));
+        signals.Set(SignalNames.LatencyAvg, Column("Average Response Time"), JsonPath.Property(rowPath, "Average Response Time"));
+        signals.Set(SignalNames.LatencyP50, Column("50%") ?? Column("Median Response Time"), JsonPath.Property(rowPath, "50%"));
+        signals.Set(SignalNames.LatencyP90, Column("90%"), JsonPath.Property(rowPath, "90%"));
+        signals.Set(SignalNames.LatencyP95, Column("95%"), JsonPath.Property(rowPath, "95%"));
+        signals.Set(SignalNames.LatencyP99, Column("99%"), JsonPath.Property(rowPath, "99%"));
+        signals.Set(SignalNames.TrafficRps, Column("Requests/s"), JsonPath.Property(rowPath, "Requests/s"));
+        signals.DeriveErrorRate();
+        return new ToolReading(signals);
+    }
 }

@@ -23,6 +23,7 @@ public sealed class FlagWebhookAdapterPropertyTests
         "changeDetails", "settingKey", "event", "details", "flags", "updated", "added", "deleted", "old_value", "new_value", "disable",
         "defaultRule", "variation", "object", "previous_attributes", "defaultValue", "user", "changeNumber", "time", "environmentName",
         "definition", "previous", "link", "eventType", "key", "label", "etag", "eventTime", "validationCode", "topic", "subject",
+        "current", "blocks", "text", "content", "titleVerb", "description", "environmentId", "workspaceId", "features",
     ];
 
     private static readonly string[] Strings =
@@ -32,6 +33,7 @@ public sealed class FlagWebhookAdapterPropertyTests
         "Microsoft.AppConfiguration.KeyValueModified", "Microsoft.AppConfiguration.KeyValueDeleted", ".appconfig.featureflag/x",
         ".appconfig.featureflag/", "Microsoft.EventGrid.SubscriptionValidationEvent", "k: false \u2794 true", "{\"killed\":true}",
         "{", "https://x.azconfig.io/kv/a", "https://app.split.io/ws/", "", " ", "\u0000", "\ud83d\ude00",
+        "Split", "SPLIT", "updateOff", "* Turned the flag on", "turned off the flag", "audit_log",
     ];
 
     private static readonly Gen<string> Scalar = Gen.OneOf(
@@ -149,6 +151,39 @@ public sealed class FlagWebhookAdapterPropertyTests
                 Assert.False(string.IsNullOrEmpty(rejected.Problem.Field));
                 break;
         }
+    }
+
+    /// <summary>The real deliveries whose parsing issue 14 changed, mutated one node at a time.</summary>
+    private static readonly (string Provider, string Service, string File)[] RealSamples =
+    [
+        ("split", "split", "sentry-update-event.json"),
+        ("launchdarkly", "launchdarkly", "sentry-update-turned-on.json"),
+        ("growthbook", "growthbook", "raw-feature-updated-production-on.json"),
+        ("growthbook", "growthbook", "json-feature-updated-production-on.json"),
+    ];
+
+    [Fact]
+    public void Mutated_real_deliveries_never_throw_and_every_refusal_is_a_400_naming_a_field()
+    {
+        var accepted = 0;
+        Gen.Select(Gen.Int[0, RealSamples.Length - 1], Gen.Int[0, int.MaxValue], JsonValue(2), Gen.Bool).Sample((which, slot, replacement, remove) =>
+        {
+            var (provider, service, file) = RealSamples[which];
+            var body = Mutate(ReleaseGuardian.Infrastructure.Tests.Ingestion.RealSamples.Load(service, file), slot, replacement, remove);
+            var outcome = Adapter(provider).Handle(Signed(provider, body), Configured, Now);
+            AssertWellFormedOutcome(outcome);
+            if (outcome is FlagWebhookOutcome.Rejected rejected)
+            {
+                Assert.Equal(400, rejected.Problem.StatusCode);
+                Assert.False(string.IsNullOrWhiteSpace(rejected.Problem.Field));
+            }
+            else if (outcome is FlagWebhookOutcome.Accepted)
+            {
+                Interlocked.Increment(ref accepted);
+            }
+        }, iter: 2000);
+
+        Assert.True(accepted > 100, $"only {accepted} mutated real deliveries were accepted");
     }
 
     private static byte[] Mutate(byte[] sample, int slot, string replacement, bool remove)

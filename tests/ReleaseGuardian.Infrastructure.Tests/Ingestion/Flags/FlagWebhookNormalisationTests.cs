@@ -29,9 +29,10 @@ public sealed class FlagWebhookNormalisationTests
     {
         var accepted = Accept("launchdarkly", "launchdarkly-flag-turned-on.json");
 
+        // An updateOn entry is a toggle, so turning on says the flag was off before, even without previousVersion.
         var change = Assert.Single(accepted.Changes);
         Assert.Equal(
-            ("launchdarkly", "new-checkout", "default", "production", (FlagState?)null, new FlagState(true), "Ada Lovelace <ada@example.org>"),
+            ("launchdarkly", "new-checkout", "default", "production", (FlagState?)new FlagState(false), new FlagState(true), "Ada Lovelace <ada@example.org>"),
             (change.Provider, change.FlagKey, change.Project, change.Environment, change.Previous, change.Current, change.Actor));
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1764064800123), change.ChangedAt);
         Assert.Equal("65a1f0c2e4b0a1d2c3f4a5b6", change.ChangeId);

@@ -14,6 +14,11 @@ public sealed class LoadTestParserTests
     internal static LoadTestFinished Accept(ILoadTestResultParser parser, WebhookRequest request)
     {
         var outcome = parser.Parse(request, Now);
+        if (outcome is LoadTestParseOutcome.Rejected rejected)
+        {
+            Assert.Fail($"rejected: {rejected.Problem.Field}: {rejected.Problem.Detail}");
+        }
+
         var accepted = Assert.IsType<LoadTestParseOutcome.Accepted>(outcome);
         return accepted.Result;
     }

@@ -136,7 +136,7 @@ public static class DemoCommand
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("run").AddColumn("purpose").AddColumn("flag")
             .AddColumn(new TableColumn("requests").RightAligned()).AddColumn(new TableColumn("failed").RightAligned())
-            .AddColumn(new TableColumn("p95 ms").RightAligned()).AddColumn("decision").AddColumn("why");
+            .AddColumn(new TableColumn("p95 ms").RightAligned()).AddColumn(new TableColumn("client p95").RightAligned()).AddColumn("decision").AddColumn("why");
         foreach (var run in session.Outcome.Runs)
         {
             table.AddRow(
@@ -146,6 +146,7 @@ public static class DemoCommand
                 new Markup(run.Load.Requests.ToString(CultureInfo.InvariantCulture)),
                 new Markup(run.Load.Failures == 0 ? "0" : $"[red]{run.Load.Failures}[/]"),
                 new Markup(run.P95Ms.ToString("0.0", CultureInfo.InvariantCulture)),
+                new Markup("[grey]" + run.ClientP95Ms.ToString("0", CultureInfo.InvariantCulture) + "[/]"),
                 new Markup(DemoConsole.Decision(run.Decision)),
                 new Markup(Markup.Escape(run.Rollback is null ? run.Headline : $"{run.Headline} [{run.Rollback}]")));
         }

@@ -108,7 +108,7 @@ public sealed class DemoConsole(IAnsiConsole console) : IDemoProgress
         var icon = run.Decision switch { "nogo" => "[red]✖[/]", "go" => "[green]✔[/]", _ => "[grey]○[/]" };
         console.MarkupLine(
             $"  {icon} [bold]{Markup.Escape(run.TestId),-10}[/] {Markup.Escape(run.Label),-14} flag {Markup.Escape(run.FlagVariant),-3} " +
-            $"{run.Load.Requests,4} req {Failed(run.Load.Failures),-18} p95 {run.P95Ms,6:0.0} ms  → {Decision(run.Decision)}");
+            $"{run.Load.Requests,4} req {Failed(run.Load.Failures),-18} p95 {run.P95Ms,6:0.0} ms [grey](client {run.ClientP95Ms:0})[/]  → {Decision(run.Decision)}");
         console.MarkupLine($"      [grey]{Markup.Escape(Shorten(run.Headline, 160))}[/]");
         if (run.Rollback is not null)
         {

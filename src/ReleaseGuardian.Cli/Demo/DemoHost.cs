@@ -27,6 +27,12 @@ public sealed record DemoHostOptions
     /// <summary>Each load test's duration (default 4 s).</summary>
     public TimeSpan LoadDuration { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>
+    /// Wraps the load generator's HTTP handler; the tests put a busy machine's queueing in front of every request
+    /// to show the verdicts do not depend on it.
+    /// </summary>
+    public Func<HttpMessageHandler, HttpMessageHandler>? WrapLoadHandler { get; init; }
+
     /// <summary>Runs after the report is written and before anything is stopped (the browser test opens the dashboard here).</summary>
     public Func<DemoSession, CancellationToken, Task>? BeforeShutdown { get; init; }
 }
@@ -90,7 +96,9 @@ public static class DemoHost
             progress.Note($"checkout service on {checkout.BaseAddress}, flag '{settings.FlagKey}' {checkout.Flag.VariantOrDefault} in {flagFile}");
 
             using var guardianHttp = new HttpClient { BaseAddress = serverAddress, Timeout = TimeSpan.FromSeconds(30) };
-            using var loadHttp = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(10) };
+            HttpMessageHandler loadHandler = new SocketsHttpHandler { MaxConnectionsPerServer = 256 };
+            loadHandler = options.WrapLoadHandler?.Invoke(loadHandler) ?? loadHandler;
+            using var loadHttp = new HttpClient(loadHandler) { Timeout = TimeSpan.FromSeconds(10) };
             var guardian = new GuardianApiClient(guardianHttp, settings.ApiKey, settings.K6Secret, settings.EventsSecret);
             var outcome = await new DemoScenario(settings, guardian, checkout, loadHttp, progress).RunAsync(cancellationToken);
 

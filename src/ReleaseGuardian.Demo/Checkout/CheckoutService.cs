@@ -10,6 +10,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using ReleaseGuardian.Application.Telemetry;
+using ReleaseGuardian.Demo.LoadGeneration;
 
 namespace ReleaseGuardian.Demo.Checkout;
 
@@ -34,6 +35,8 @@ public sealed class CheckoutServiceOptions
 /// feature flag lives in a flagd flag file it watches. With the flag on, the new checkout is slower and fails
 /// a share of requests. Routes: <c>POST /checkout</c>, <c>GET /flags/{key}</c> (the current evaluation),
 /// <c>POST /hooks/notifications</c> (an on-call channel that keeps what Release Guardian sends) and <c>GET /healthz</c>.
+/// Every checkout answers with <c>Server-Timing: checkout;dur=</c> its own handling time, so the demo's load test
+/// can report the service's latency rather than how long a busy machine kept the answer queued.
 /// </summary>
 public sealed class CheckoutService : IAsyncDisposable
 {
@@ -82,7 +85,7 @@ public sealed class CheckoutService : IAsyncDisposable
         var app = builder.Build();
         var flag = new FlagdFileWatcher(flagFile, options.FlagKey);
         CheckoutService? service = null;
-        app.MapPost("/checkout", (HttpContext http, CancellationToken aborted) => CheckoutAsync(flag.Current, options, http.Connection.LocalPort, aborted));
+        app.MapPost("/checkout", (HttpContext http, CancellationToken aborted) => CheckoutAsync(flag.Current, options, http, aborted));
         app.MapGet("/flags/{key}", (string key) => key == options.FlagKey ? Results.Content(Describe(flag.Current), "application/json") : Results.NotFound());
         app.MapPost("/hooks/notifications", async (HttpRequest request) =>
         {
@@ -107,11 +110,11 @@ public sealed class CheckoutService : IAsyncDisposable
         return service;
     }
 
-    private static async Task<IResult> CheckoutAsync(FlagEvaluation flag, CheckoutServiceOptions options, int port, CancellationToken aborted)
+    private static async Task<IResult> CheckoutAsync(FlagEvaluation flag, CheckoutServiceOptions options, HttpContext http, CancellationToken aborted)
     {
         var started = Stopwatch.GetTimestamp();
         using var activity = CheckoutTelemetry.Source.StartActivity("checkout");
-        activity?.SetTag("server.port", port);
+        activity?.SetTag("server.port", http.Connection.LocalPort);
         var tags = new TagList
         {
             { GuardianTelemetry.FeatureFlag.Key, flag.FlagKey },
@@ -143,8 +146,10 @@ public sealed class CheckoutService : IAsyncDisposable
         }
 
         tags.Add("http.response.status_code", status);
+        var handledMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         CheckoutTelemetry.Requests.Add(1, tags);
-        CheckoutTelemetry.Duration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
+        CheckoutTelemetry.Duration.Record(handledMs, tags);
+        http.Response.Headers[ServerTiming.HeaderName] = ServerTiming.Format(handledMs);
         return fails
             ? Results.Problem(title: "checkout failed", detail: "the new checkout lost the basket", statusCode: status)
             : Results.Content($$"""{"order":"{{Guid.NewGuid().ToString("N")[..12]}}","checkout":"{{(flag.Value ? "new" : "classic")}}"}""", "application/json");

@@ -20,10 +20,23 @@ public readonly record struct LoadProgress(int Completed, int Failed, int Total)
 /// <summary>What a load test measured.</summary>
 /// <param name="Start">When the first request was started.</param>
 /// <param name="End">When the last answer arrived.</param>
-/// <param name="LatenciesMs">Every request's duration in ms, failures included (as k6's http_req_duration).</param>
+/// <param name="LatenciesMs">Every request's duration in ms as the client saw it, failures included (as k6's http_req_duration).</param>
 /// <param name="Failures">Requests answered with a status outside 200-399, or not answered at all.</param>
-public sealed record LoadTestResult(DateTimeOffset Start, DateTimeOffset End, IReadOnlyList<double> LatenciesMs, int Failures)
+/// <param name="ServiceTimesMs">
+/// Per request, the service's own handling time from its <c>Server-Timing</c> header, or null where it sent none;
+/// null as a whole when nothing was recorded.
+/// </param>
+public sealed record LoadTestResult(
+    DateTimeOffset Start, DateTimeOffset End, IReadOnlyList<double> LatenciesMs, int Failures, IReadOnlyList<double?>? ServiceTimesMs = null)
 {
+    /// <summary>
+    /// The latency the guardian judges: each request's service time where the service reported it, else its
+    /// client-side duration (a request nobody answered has only that). On a shared machine the client-side time is
+    /// mostly the wait for a CPU, which says nothing about the release under test.
+    /// </summary>
+    public IReadOnlyList<double> ServiceLatenciesMs =>
+        ServiceTimesMs is null ? LatenciesMs : LatenciesMs.Select((client, i) => ServiceTimesMs[i] ?? client).ToArray();
+
     /// <summary>Requests made.</summary>
     public int Requests => LatenciesMs.Count;
 
@@ -53,6 +66,7 @@ public static class ConstantRateLoad
 
         var total = profile.TotalRequests;
         var latencies = new double[total];
+        var serviceTimes = new double?[total];
         var failed = new bool[total];
         var completed = 0;
         var failures = 0;
@@ -78,6 +92,7 @@ public static class ConstantRateLoad
                     using var content = new StringContent("""{"basket":[{"sku":"demo-42","quantity":1}]}""", System.Text.Encoding.UTF8, "application/json");
                     using var response = await client.PostAsync(target, content, cancellationToken);
                     ok = (int)response.StatusCode is >= 200 and < 400;
+                    serviceTimes[index] = response.Headers.TryGetValues(ServerTiming.HeaderName, out var timing) ? ServerTiming.Parse(timing) : null;
                 }
                 catch (HttpRequestException)
                 {
@@ -96,6 +111,6 @@ public static class ConstantRateLoad
 
         await Task.WhenAll(inFlight);
         var end = start + clock.Elapsed;
-        return new LoadTestResult(start, end, latencies, failed.Count(f => f));
+        return new LoadTestResult(start, end, latencies, failed.Count(f => f), serviceTimes);
     }
 }

@@ -30,8 +30,11 @@ public sealed record DemoRun(
     /// <summary>The guardian's run id.</summary>
     public string RunId => "lt-" + TestId;
 
-    /// <summary>The measured p95 latency in ms.</summary>
-    public double P95Ms => K6Summary.Percentile(Load.LatenciesMs.Order().ToArray(), 0.95);
+    /// <summary>The p95 latency in ms the guardian judged: the service's own handling time.</summary>
+    public double P95Ms => K6Summary.Percentile(Load.ServiceLatenciesMs.Order().ToArray(), 0.95);
+
+    /// <summary>The p95 latency in ms as the load generator saw it, queueing on this machine included.</summary>
+    public double ClientP95Ms => K6Summary.Percentile(Load.LatenciesMs.Order().ToArray(), 0.95);
 }
 
 /// <summary>

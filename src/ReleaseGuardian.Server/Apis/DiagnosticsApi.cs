@@ -21,7 +21,10 @@ internal static class DiagnosticsApi
 
         app.MapGet(StorageRoute, (StorageTransactionCounter counter) =>
                 Results.Ok(new StorageSnapshot(counter.Total, counter.Snapshot())))
-            .AddEndpointFilter<ApiKeyFilter>();
+            .RequireManagementKey()
+            .WithName("StorageDiagnostics").WithTags("Diagnostics")
+            .WithSummary("Storage transactions of this process (standalone host only, when Diagnostics:Enabled=true).")
+            .Returns<StorageSnapshot>(StatusCodes.Status200OK, "Totals by resource:operation.");
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ReleaseGuardian.Application.Hosting;
 using ReleaseGuardian.Infrastructure.HttpApi;
 using ReleaseGuardian.Server.Http;
@@ -9,17 +10,37 @@ internal static class GuardiansApi
 {
     public static IEndpointRouteBuilder MapGuardiansApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/").AddEndpointFilter<ApiKeyFilter>();
+        var api = app.MapGroup("/").RequireManagementKey().WithTags("Guardians");
         api.MapGet(HttpRoutes.Guardians, (HttpContext http, GuardianEndpoints guardians) =>
-            ApiExchange.RespondAsync(http, _ => guardians.ListAsync(http.RequestAborted)));
+                ApiExchange.RespondAsync(http, _ => guardians.ListAsync(http.RequestAborted)))
+            .WithName("ListGuardians").WithSummary("Every guardian, summarised.")
+            .Returns<JsonElement>(StatusCodes.Status200OK, "{guardians:[{id, displayName, service, flag, metrics, objectives, updatedAt}], count}.");
         api.MapPut(HttpRoutes.Guardian, (string id, HttpContext http, GuardianEndpoints guardians) =>
-            ApiExchange.RespondAsync(http, request => guardians.PutAsync(id, request, http.RequestAborted)));
+                ApiExchange.RespondAsync(http, request => guardians.PutAsync(id, request, http.RequestAborted)))
+            .WithName("PutGuardian").WithSummary("Creates or replaces a guardian definition (DESIGN.md §6); If-Match makes it conditional.")
+            .Body<JsonElement>("The guardian definition (DESIGN.md §6).")
+            .Returns<JsonElement>(StatusCodes.Status200OK, "Replaced: {id, etag, createdAt, updatedAt, definition}, with an ETag header.")
+            .Returns<JsonElement>(StatusCodes.Status201Created, "Created: the same body, with ETag and Location headers.")
+            .Problem(StatusCodes.Status400BadRequest, "The id or the definition is invalid; errors lists every problem by JSON path.")
+            .Problem(StatusCodes.Status409Conflict, "If-Match: the guardian changed since that ETag was read.")
+            .Problem(StatusCodes.Status415UnsupportedMediaType, "Content-Type is not application/json.")
+            .TooLarge();
         api.MapGet(HttpRoutes.Guardian, (string id, HttpContext http, GuardianEndpoints guardians) =>
-            ApiExchange.RespondAsync(http, _ => guardians.GetAsync(id, http.RequestAborted)));
+                ApiExchange.RespondAsync(http, _ => guardians.GetAsync(id, http.RequestAborted)))
+            .WithName("GetGuardian").WithSummary("One guardian definition with its ETag.")
+            .Returns<JsonElement>(StatusCodes.Status200OK, "{id, etag, createdAt, updatedAt, definition}, with an ETag header.")
+            .Problem(StatusCodes.Status404NotFound, "id: no such guardian.");
         api.MapDelete(HttpRoutes.Guardian, (string id, HttpContext http, GuardianEndpoints guardians) =>
-            ApiExchange.RespondAsync(http, _ => guardians.DeleteAsync(id, http.RequestAborted)));
+                ApiExchange.RespondAsync(http, _ => guardians.DeleteAsync(id, http.RequestAborted)))
+            .WithName("DeleteGuardian").WithSummary("Deletes a guardian definition.")
+            .ReturnsEmpty(StatusCodes.Status204NoContent, "Deleted.")
+            .Problem(StatusCodes.Status404NotFound, "id: no such guardian.");
         api.MapGet(HttpRoutes.Timeline, (string id, HttpContext http, GuardianEndpoints guardians) =>
-            ApiExchange.RespondAsync(http, request => guardians.TimelineAsync(id, request, http.RequestAborted)));
+                ApiExchange.RespondAsync(http, request => guardians.TimelineAsync(id, request, http.RequestAborted)))
+            .WithName("GuardianTimeline").WithSummary("Flag changes, load tests, chaos results, verdicts and rollbacks of one guardian, newest first.")
+            .Paged()
+            .Returns<JsonElement>(StatusCodes.Status200OK, "{guardian, entries:[{kind, time, id, summary, data}], continuation}.")
+            .Problem(StatusCodes.Status404NotFound, "id: no such guardian.");
         return app;
     }
 }

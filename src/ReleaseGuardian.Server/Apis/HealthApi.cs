@@ -1,4 +1,5 @@
 using ReleaseGuardian.Application.Hosting;
+using ReleaseGuardian.Server.Http;
 
 namespace ReleaseGuardian.Server.Apis;
 
@@ -7,7 +8,9 @@ internal static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/" + HttpRoutes.Health, () => Results.Ok(new { status = "ok" })).WithName("Health");
+        app.MapGet("/" + HttpRoutes.Health, () => Results.Ok(new HealthDocument("ok")))
+            .WithName("Health").WithTags("Health").WithSummary("Liveness of the standalone host (not served by the Functions app).")
+            .Returns<HealthDocument>(StatusCodes.Status200OK, "The host is up.");
         return app;
     }
 }

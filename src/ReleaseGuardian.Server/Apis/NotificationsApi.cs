@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ReleaseGuardian.Application.Hosting;
 using ReleaseGuardian.Infrastructure.HttpApi;
 using ReleaseGuardian.Server.Http;
@@ -11,7 +12,11 @@ internal static class NotificationsApi
     {
         app.MapGet("/" + HttpRoutes.Notifications, (HttpContext http, NotificationEndpoints notifications) =>
                 ApiExchange.RespondAsync(http, request => notifications.ListAsync(request, http.RequestAborted)))
-            .AddEndpointFilter<ApiKeyFilter>();
+            .RequireManagementKey()
+            .WithName("ListNotifications").WithTags("Notifications").WithSummary("Rollback and verdict notifications with their delivery outcomes, newest first.")
+            .Query("guardian", "Only this guardian's notifications.")
+            .Paged()
+            .Returns<JsonElement>(StatusCodes.Status200OK, "{notifications:[{id, guardian, kind, time, message, deliveries}], continuation}.");
         return app;
     }
 }

@@ -14,8 +14,12 @@ internal static class OrchestrationStatusApi
     public static IEndpointRouteBuilder MapOrchestrationStatusApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/" + HttpRoutes.OrchestrationStatus, GetStatusAsync)
-            .AddEndpointFilter<ApiKeyFilter>()
-            .WithName("GetOrchestrationStatus");
+            .RequireManagementKey()
+            .WithName("GetOrchestrationStatus").WithTags("Workflows")
+            .WithSummary("A release workflow's status, as Durable Functions' built-in status route answers it.")
+            .Returns<OrchestrationStatusDocument>(StatusCodes.Status200OK, "The workflow finished (Completed, Failed or Terminated); output holds the verdict.")
+            .Returns<OrchestrationStatusDocument>(StatusCodes.Status202Accepted, "The workflow is still running; Location is this URL.")
+            .Problem(StatusCodes.Status404NotFound, "id: no such orchestration instance.");
         return app;
     }
 

@@ -5,7 +5,8 @@ namespace ReleaseGuardian.Server.Composition;
 
 /// <summary>
 /// The whole standalone host as one call, so Program.cs, the <c>guardian demo</c> command and tests build the
-/// same application: composition, the management and ingestion APIs, and the dashboard at <c>/</c>.
+/// same application: composition, the management and ingestion APIs, their OpenAPI description at
+/// <c>/openapi/v1.json</c>, and the dashboard at <c>/</c>.
 /// </summary>
 public static class GuardianServerApp
 {
@@ -30,6 +31,7 @@ public static class GuardianServerApp
         app.MapNotificationsApi();
         app.MapOrchestrationStatusApi();
         app.MapDiagnosticsApi(app.Configuration);
+        app.MapOpenApi();
         return app;
     }
 }

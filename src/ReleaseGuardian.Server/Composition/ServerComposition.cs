@@ -14,6 +14,7 @@ internal static class ServerComposition
 
         builder.Services.AddReleaseGuardian(builder.Configuration, storage);
         builder.Services.AddProblemDetails();
+        builder.AddGuardianOpenApi();
         builder.Services.Configure<QueueListenerOptions>(builder.Configuration.GetSection("Queue"));
         builder.Services.AddHostedService<QueueListener>();
         builder.AddGuardianTelemetry();

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json;
 using ReleaseGuardian.Application.Telemetry;
 using ReleaseGuardian.Demo.Checkout;
+using ReleaseGuardian.Demo.LoadGeneration;
 
 namespace ReleaseGuardian.Demo.Tests.Checkout;
 
@@ -57,6 +58,25 @@ public sealed class CheckoutServiceTests : IDisposable
         await FlagdFlagFile.SetDefaultVariantAsync(FlagFile, "new-checkout", "off", CancellationToken.None);
         using var recovered = await client.PostAsync(service.CheckoutUri, new StringContent("{}"));
         Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
+    }
+
+    [Fact]
+    public async Task Each_checkout_reports_its_own_handling_time_and_the_new_checkouts_injected_slowness_is_inside_it()
+    {
+        File.WriteAllText(FlagFile, FlagdFlagFile.Create("new-checkout", on: false));
+        await using var service = await CheckoutService.StartAsync(FlagFile, new CheckoutServiceOptions { FailureShareWhenOn = 0, ExtraLatencyWhenOn = (300, 300) });
+        using var client = new HttpClient();
+
+        using (var classic = await client.PostAsync(service.CheckoutUri, new StringContent("{}")))
+        {
+            Assert.NotNull(ServerTiming.Parse(classic.Headers.GetValues(ServerTiming.HeaderName)));
+        }
+
+        await FlagdFlagFile.SetDefaultVariantAsync(FlagFile, "new-checkout", "on", CancellationToken.None);
+        using var slow = await client.PostAsync(service.CheckoutUri, new StringContent("{}"));
+
+        // A lower bound only: the service waits at least the injected 300 ms, however busy the machine is.
+        Assert.True(ServerTiming.Parse(slow.Headers.GetValues(ServerTiming.HeaderName)) >= 300);
     }
 
     [Fact]

@@ -64,7 +64,8 @@ public sealed class DashboardBrowserTests(AzuriteFixture azurite)
             Assert.All(charts, c => Assert.Equal(7, c.GetProperty("points").GetInt32()));
             Assert.All(charts, c => Assert.Equal(1, c.GetProperty("rolledBackMarks").GetInt32()));
             Assert.All(charts, c => Assert.True(c.GetProperty("bands").GetInt32() > 7, "every chart draws its threshold bands"));
-            // The error rate is what fails (latency only slows; on a very busy machine it may cross a threshold too).
+            // The error rate is what fails. Latency is the checkout's own handling time (Server-Timing), so a busy
+            // machine's queueing does not fail it (docs/demo.md); the new checkout's slowness stays under the warning line.
             var failed = Assert.Single(charts, c => c.GetProperty("objective").GetString() == "error rate");
             Assert.True(failed.GetProperty("failed").GetBoolean());
             Assert.Equal(["lt-validate-1"], failed.GetProperty("failedPoints").EnumerateArray().Select(p => p.GetString()));

@@ -1,0 +1,27 @@
+using CsCheck;
+using ReleaseGuardian.Demo.LoadGeneration;
+
+namespace ReleaseGuardian.Demo.Tests.LoadGeneration;
+
+public sealed class ServerTimingTests
+{
+    [Fact]
+    public void A_formatted_handling_time_reads_back_to_the_microsecond()
+    {
+        Gen.Double[0, 100_000].Sample(ms =>
+            Assert.Equal(Math.Round(ms, 3), ServerTiming.Parse([ServerTiming.Format(ms)])!.Value, 9));
+    }
+
+    [Theory]
+    [InlineData("cache;desc=\"hit\";dur=0.1, checkout;dur=12.5", 12.5)]
+    [InlineData("db;dur=3", null)]
+    [InlineData("checkout;desc=\"no duration\"", null)]
+    [InlineData("checkout;dur=-1", null)]
+    [InlineData("checkout;dur=NaN", null)]
+    [InlineData("checkout;dur=abc", null)]
+    [InlineData("", null)]
+    public void Only_the_checkout_metrics_own_finite_duration_is_read(string header, double? expected)
+    {
+        Assert.Equal(expected, ServerTiming.Parse([header]));
+    }
+}

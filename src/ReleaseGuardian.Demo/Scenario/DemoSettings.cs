@@ -42,6 +42,8 @@ public sealed record DemoSettings
         ["AzureWebJobsStorage"] = storageConnectionString,
         ["Storage:Prefix"] = StoragePrefix,
         ["Guardian:ApiKey"] = ApiKey,
+        // The demo's checkout service, Prometheus stand-in and notification targets all run on loopback.
+        ["Outbound:AllowPrivateNetworks"] = "true",
         ["Webhooks:k6:Secret"] = K6Secret,
         ["Webhooks:events:Secret"] = EventsSecret,
         ["Providers:flagd:Source"] = FlagFile,

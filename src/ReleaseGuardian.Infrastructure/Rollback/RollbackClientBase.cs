@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using ReleaseGuardian.Application.Rollback;
 using ReleaseGuardian.Core.Flags;
+using ReleaseGuardian.Infrastructure.Outbound;
 
 namespace ReleaseGuardian.Infrastructure.Rollback;
 
@@ -151,7 +152,10 @@ public abstract class RollbackClientBase : IFlagRollbackClient
         }
         catch (HttpRequestException ex)
         {
-            return new HttpCallResult(null, null, null, $"transport error: {Scrub(ex.Message)}");
+            // The transport's own message names the address and port; it goes to the log, the outcome gets the
+            // outbound policy's reason or a fixed phrase.
+            RollbackLog.TransportFailed(Logger, Provider, ex.GetType().Name, Scrub(ex.Message));
+            return new HttpCallResult(null, null, null, $"transport error: {OutboundPolicy.Describe(ex)}");
         }
     }
 

@@ -47,6 +47,8 @@ public sealed record DemoSettings
         ["Webhooks:k6:Secret"] = K6Secret,
         ["Webhooks:events:Secret"] = EventsSecret,
         ["Providers:flagd:Source"] = FlagFile,
+        // The rollback edits flag files only under FlagFiles:Root: the demo's own folder.
+        ["FlagFiles:Root"] = Path.GetDirectoryName(Path.GetFullPath(FlagFile)),
         ["Workflow:PollInterval"] = "00:00:00.050",
         ["Queue:PollInterval"] = "00:00:00.050",
         ["Rollback:RetryBaseDelayMs"] = "50",

@@ -16,6 +16,7 @@ public sealed class HttpHookRollbackClientTests
         {
             ["Providers:http:ApiToken"] = "hook-token",
             ["Providers:http:Secret"] = "hook-signing-secret",
+            ["Providers:http:AllowedUrls"] = BaseUrl(server) + "/flags/rollback",
         });
         var plan = Plan("http", "new-checkout", new FlagState(false, "legacy"), project: "shop", environment: "prod",
             settings: new Dictionary<string, string> { ["url"] = BaseUrl(server) + "/flags/rollback" });

@@ -28,6 +28,14 @@ public sealed class OutboundSafetyTests(AzuriteFixture azurite)
     private static List<string?> Paths(JsonElement problem) =>
         problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("path").GetString()).ToList();
 
+    private static string Flag(string provider, string setting, string value) =>
+        new System.Text.Json.Nodes.JsonObject
+        {
+            ["provider"] = provider,
+            ["key"] = "new-checkout",
+            ["settings"] = new System.Text.Json.Nodes.JsonObject { [setting] = value },
+        }.ToJsonString();
+
     private static string WithFlag(string hookUrl, string flag) =>
         Scenario.Guardian("checkout", hookUrl, StaticObjectives).Replace(
             """{"provider":"launchdarkly","key":"new-checkout","project":"default","environment":"production"}""", flag, StringComparison.Ordinal);
@@ -72,8 +80,9 @@ public sealed class OutboundSafetyTests(AzuriteFixture azurite)
     {
         await using var prometheus = await LoopbackServer.StartAsync(200, """{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}""");
         await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Outbound:AllowPrivateNetworks"] = "false" });
-        var url = $"http://2130706433:{prometheus.BaseAddress.Port}/";
-        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl, StaticObjectives,
+        // A name, not a literal address, so the PUT cannot see it is internal: the connect-time check refuses it.
+        var url = $"http://localhost:{prometheus.BaseAddress.Port}/";
+        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", $"http://localhost:{scenario.Hook.BaseAddress.Port}/hook", StaticObjectives,
             metrics: $$"""{"source":"prometheus","url":"{{url}}","timeoutSeconds":5}"""));
 
         var status = await scenario.PostK6AndWaitAsync("checkout", "validate-1", "validation", Scenario.Base.AddMinutes(1), 1150, errorRate: 0);
@@ -130,5 +139,73 @@ public sealed class OutboundSafetyTests(AzuriteFixture azurite)
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("policy.notify[0].url", Paths(problem));
+    }
+
+    // Finding 3: a literal internal address, in any numeric form, is refused at PUT when private networks are not allowed.
+    [Theory]
+    [InlineData("http://2130706433:9090/")]
+    [InlineData("http://0x7f000001:9090/")]
+    [InlineData("http://10.0.0.7:9090/")]
+    [InlineData("http://[fd00::7]:9090/")]
+    [InlineData("http://169.254.169.254/")]
+    [InlineData("http://metadata.google.internal/")]
+    public async Task A_literal_internal_or_metadata_address_is_refused_at_PUT_naming_metrics_url(string url)
+    {
+        await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Outbound:AllowPrivateNetworks"] = "false" });
+
+        var (status, problem) = await PutAsync(scenario, "checkout", Scenario.Guardian("checkout", "https://hooks.example.org/notify", StaticObjectives,
+            metrics: $$"""{"source":"prometheus","url":"{{url}}"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["metrics.url"], Paths(problem));
+    }
+
+    // Finding 1: the hook's credentials go only to URLs the operator configured; a definition naming another is refused.
+    [Fact]
+    public async Task A_hook_url_the_operator_did_not_configure_is_refused_at_PUT_naming_flag_settings_url()
+    {
+        await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?>
+        {
+            ["Providers:http:Url"] = "https://rollback.example.org/hooks/guardian",
+            ["Providers:http:ApiToken"] = "hook-token",
+        });
+
+        var (status, problem) = await PutAsync(scenario, "checkout", WithFlag(scenario.HookUrl,
+            """{"provider":"http","key":"new-checkout","settings":{"url":"https://attacker.example.net/collect"}}"""));
+        var (allowed, _) = await PutAsync(scenario, "checkout", WithFlag(scenario.HookUrl,
+            """{"provider":"http","key":"new-checkout","settings":{"url":"https://rollback.example.org/hooks/guardian"}}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["flag.settings.url"], Paths(problem));
+        Assert.Equal(HttpStatusCode.Created, allowed);
+    }
+
+    // Finding 2: flag files only under FlagFiles:Root; blob sources only on the configured storage.
+    [Theory]
+    [InlineData("flagd", "source", "/etc/passwd")]
+    [InlineData("flagd", "source", "../outside.json")]
+    [InlineData("flagd", "source", "https://attacker.blob.core.windows.net/c/flags.json")]
+    [InlineData("gofeatureflag", "flagFile", "/root/.ssh/config.yaml")]
+    [InlineData("gofeatureflag", "flagFile", "flags/../../outside.yaml")]
+    public async Task A_flag_file_outside_the_root_is_refused_at_PUT_naming_the_field(string provider, string setting, string value)
+    {
+        var root = Directory.CreateTempSubdirectory("rg-put-root-").FullName;
+        try
+        {
+            await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["FlagFiles:Root"] = root });
+            var flag = Flag(provider, setting, value);
+
+            var (status, problem) = await PutAsync(scenario, "checkout", WithFlag(scenario.HookUrl, flag));
+            var (inside, _) = await PutAsync(scenario, "checkout", WithFlag(scenario.HookUrl,
+                Flag(provider, setting, Path.Combine(root, "flags.json"))));
+
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Equal([$"flag.settings.{setting}"], Paths(problem));
+            Assert.Equal(HttpStatusCode.Created, inside);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 }

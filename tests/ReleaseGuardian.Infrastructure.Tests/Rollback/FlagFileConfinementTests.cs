@@ -89,7 +89,7 @@ public sealed class FlagFileConfinementTests : IDisposable
         Directory.CreateSymbolicLink(Path.Combine(_root, "shared"), _outside);
         await using var services = Services();
 
-        var outcome = await Client(services, "flagd").RollBackAsync(FlagdPlan(Path.Combine("shared", "flags.json")), default);
+        var outcome = await Client(services, "flagd").RollBackAsync(FlagdPlan(Path.Combine(_root, "shared", "flags.json")), default);
 
         Assert.IsType<RollbackOutcome.Failed>(outcome);
         Assert.Equal(Flagd, await File.ReadAllTextAsync(outside));

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ReleaseGuardian.Application.Rollback;
+using ReleaseGuardian.Infrastructure.Outbound;
 
 namespace ReleaseGuardian.Infrastructure.Rollback;
 
@@ -103,6 +104,11 @@ public sealed class FlagdRollbackClient(
             return new RollbackOutcome.Failed($"The flagd flag file named by {setting} does not exist.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
         }
 
+        if (new FileInfo(real).Length > MaxBytes)
+        {
+            return new RollbackOutcome.Failed($"The flagd flag file named by {setting} is larger than Outbound:MaxResponseBytes ({MaxBytes:N0} bytes) and was not read.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
+        }
+
         var document = await File.ReadAllTextAsync(real, cancellationToken).ConfigureAwait(false);
         if (!FlagdDefinitionEdit.TryApply(document, plan.Flag.Key, plan.RestoreTo, out var edited, out var changes, out var problem))
         {
@@ -117,6 +123,9 @@ public sealed class FlagdRollbackClient(
         return new RollbackOutcome.Succeeded($"flagd flag '{plan.Flag.Key}' in {path}: {changes}.", 1);
     }
 
+    // Every read is bounded: the same cap as outbound answers.
+    private long MaxBytes => Configuration.GetSection(OutboundOptions.Section).Get<OutboundOptions>()?.EffectiveMaxResponseBytes ?? OutboundOptions.DefaultMaxResponseBytes;
+
     private string SettingNameOf(RollbackPlan plan) => SettingOf(plan, "source") is null ? Settings.KeyOf("Source") : "flag.settings.source";
 
     private async Task<RollbackOutcome> RollBackBlobAsync(RollbackPlan plan, BlobClient blob, CancellationToken cancellationToken)
@@ -124,10 +133,18 @@ public sealed class FlagdRollbackClient(
         var max = Math.Max(1, _options.MaxBlobWriteAttempts);
         for (var attempt = 1; attempt <= max; attempt++)
         {
-            BlobDownloadResult download;
+            BlobDownloadDetails details;
+            string document;
             try
             {
-                download = (await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value;
+                // Streamed through the outbound answer cap: a huge blob is abandoned, never held whole.
+                var download = (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+                using (download)
+                {
+                    details = download.Details;
+                    using var reader = new StreamReader(new LimitedReadStream(download.Content, MaxBytes));
+                    document = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (RequestFailedException ex)
             {
@@ -135,8 +152,14 @@ public sealed class FlagdRollbackClient(
                     $"Reading the flagd source blob {blob.Uri.GetLeftPart(UriPartial.Path)} failed: HTTP {ex.Status} {ex.ErrorCode}.",
                     ManualSteps(plan, plan.RestoreTo.Enabled == true), attempt - 1);
             }
+            catch (OutboundRefusedException ex)
+            {
+                return new RollbackOutcome.Failed(
+                    $"The flagd source blob {blob.Uri.GetLeftPart(UriPartial.Path)} was not edited: {ex.Message}.",
+                    ManualSteps(plan, plan.RestoreTo.Enabled == true), attempt - 1);
+            }
 
-            if (!FlagdDefinitionEdit.TryApply(download.Content.ToString(), plan.Flag.Key, plan.RestoreTo, out var edited, out var changes, out var problem))
+            if (!FlagdDefinitionEdit.TryApply(document, plan.Flag.Key, plan.RestoreTo, out var edited, out var changes, out var problem))
             {
                 RollbackLog.FileNotEditable(Logger, Provider, plan.Flag.Key, problem);
                 return new RollbackOutcome.Failed(
@@ -148,8 +171,8 @@ public sealed class FlagdRollbackClient(
             {
                 await blob.UploadAsync(BinaryData.FromString(edited), new BlobUploadOptions
                 {
-                    Conditions = new BlobRequestConditions { IfMatch = download.Details.ETag },
-                    HttpHeaders = new BlobHttpHeaders { ContentType = download.Details.ContentType ?? "application/json" },
+                    Conditions = new BlobRequestConditions { IfMatch = details.ETag },
+                    HttpHeaders = new BlobHttpHeaders { ContentType = details.ContentType ?? "application/json" },
                 }, cancellationToken).ConfigureAwait(false);
                 return new RollbackOutcome.Succeeded($"flagd flag '{plan.Flag.Key}' in blob {blob.BlobContainerName}/{blob.Name}: {changes}.", attempt);
             }

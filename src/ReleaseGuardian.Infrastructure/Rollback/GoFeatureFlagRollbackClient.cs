@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using ReleaseGuardian.Application.Rollback;
+using ReleaseGuardian.Infrastructure.Outbound;
 
 namespace ReleaseGuardian.Infrastructure.Rollback;
 
@@ -34,6 +35,12 @@ public sealed class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration 
         if (!File.Exists(real))
         {
             return new RollbackOutcome.Failed($"The GO Feature Flag flag file named by {setting} does not exist.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
+        }
+
+        var max = Configuration.GetSection(OutboundOptions.Section).Get<OutboundOptions>()?.EffectiveMaxResponseBytes ?? OutboundOptions.DefaultMaxResponseBytes;
+        if (new FileInfo(real).Length > max)
+        {
+            return new RollbackOutcome.Failed($"The GO Feature Flag flag file named by {setting} is larger than Outbound:MaxResponseBytes ({max:N0} bytes) and was not read.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
         }
 
         var document = await File.ReadAllTextAsync(real, cancellationToken).ConfigureAwait(false);

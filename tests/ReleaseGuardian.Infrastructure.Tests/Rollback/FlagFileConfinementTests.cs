@@ -123,6 +123,20 @@ public sealed class FlagFileConfinementTests : IDisposable
     }
 
     [Fact]
+    public async Task A_flag_file_larger_than_the_cap_is_not_read()
+    {
+        var path = Path.Combine(_root, "flags.json");
+        var huge = Flagd + new string(' ', 2 * 1024 * 1024);
+        await File.WriteAllTextAsync(path, huge);
+        await using var services = Build(new Dictionary<string, string?> { ["FlagFiles:Root"] = _root, ["Outbound:MaxResponseBytes"] = "1048576" });
+
+        var outcome = await Client(services, "flagd").RollBackAsync(FlagdPlan(path), default);
+
+        Assert.Contains("Outbound:MaxResponseBytes", Assert.IsType<RollbackOutcome.Failed>(outcome).Reason);
+        Assert.Equal(huge, await File.ReadAllTextAsync(path));
+    }
+
+    [Fact]
     public async Task A_relative_source_is_taken_from_the_root_and_edited()
     {
         await File.WriteAllTextAsync(Path.Combine(_root, "flags.json"), Flagd);

@@ -25,7 +25,8 @@ public abstract record GuardianPutResult
 
 /// <summary>
 /// Guardian management (create, replace, read, delete, list) and look-ups for the other use cases.
-/// Definitions are validated by Core before anything is stored.
+/// Definitions are validated by Core, then against the operator's configuration (<see cref="IOperatorDefinitionPolicy"/>),
+/// before anything is stored.
 /// </summary>
 /// <remarks>
 /// The look-ups the hot paths use (<see cref="FindAsync"/>, <see cref="FindByServiceAndFlagAsync"/>) answer from a
@@ -35,7 +36,7 @@ public abstract record GuardianPutResult
 /// through another instance is seen within <see cref="CacheLifetime"/>. Management reads (<see cref="GetAsync"/>,
 /// <see cref="ListAsync"/>) always go to storage.
 /// </remarks>
-public sealed class GuardianService(IGuardianStore store, TimeProvider? clock = null)
+public sealed class GuardianService(IGuardianStore store, TimeProvider? clock = null, IOperatorDefinitionPolicy? policy = null)
 {
     /// <summary>How long a cached definition (or the cached list) is used before storage is asked again.</summary>
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
@@ -57,6 +58,11 @@ public sealed class GuardianService(IGuardianStore store, TimeProvider? clock = 
         if (!parsed.IsValid)
         {
             return new GuardianPutResult.Invalid(parsed.Errors);
+        }
+
+        if (policy?.Check(parsed.Definition!) is { Count: > 0 } refused)
+        {
+            return new GuardianPutResult.Invalid(refused);
         }
 
         var canonical = GuardianDefinitionJson.Serialize(parsed.Definition!);

@@ -7,6 +7,7 @@ using ReleaseGuardian.Application.Storage;
 using ReleaseGuardian.Application.Telemetry;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Core.Chaos;
+using ReleaseGuardian.Core.Flags;
 using ReleaseGuardian.Core.LoadTests;
 
 namespace ReleaseGuardian.Application.Ingestion;
@@ -68,6 +69,11 @@ public sealed class IngestionService(
         if (accepted.Changes.Select((c, i) => OversizedId(c.ChangeId, accepted.Changes.Count == 1 ? "id" : $"[{i}].id")).FirstOrDefault(p => p is not null) is { } oversized)
         {
             return Reject(oversized);
+        }
+
+        if (accepted.Changes.Select((c, i) => UnsafeNames(c, accepted.Changes.Count == 1 ? "" : $"[{i}].")).FirstOrDefault(p => p is not null) is { } unsafeName)
+        {
+            return Reject(unsafeName);
         }
 
         var source = "/webhooks/flags/" + adapter.Provider;
@@ -184,6 +190,11 @@ public sealed class IngestionService(
                     resolved.Add((chaos, chaos.Result.GuardianId));
                     break;
                 case FlagChangedEvent flag:
+                    if (UnsafeNames(flag.Change, inbound.Count == 1 ? "" : $"[{i}].") is { } unsafeName)
+                    {
+                        return Reject(unsafeName);
+                    }
+
                     var change = flag.Change.Previous is null ? await events.FillPreviousStateAsync(flag.Change, cancellationToken) : flag.Change;
                     resolved.Add((flag with { Change = change }, null));
                     break;
@@ -235,6 +246,21 @@ public sealed class IngestionService(
 
     private static IngestProblem? OversizedId(string id, string field) => id.Length <= MaxIdLength ? null
         : new IngestProblem(IngestFailure.Malformed, field, $"is {id.Length:N0} characters long; an event id may have at most {MaxIdLength:N0}");
+
+    // A flag key, project or environment becomes a URL path segment when the change is rolled back; one that cannot
+    // stay one segment (.., /, %, ...) is refused here, before it is stored, rather than at rollback time.
+    private static IngestProblem? UnsafeNames(FlagChange change, string prefix)
+    {
+        foreach (var (field, value) in new[] { ("flagKey", change.FlagKey), ("project", change.Project), ("environment", change.Environment) })
+        {
+            if (FlagNames.ProblemWith(value) is { } problem)
+            {
+                return IngestProblem.Malformed(prefix + field, problem);
+            }
+        }
+
+        return null;
+    }
 
     private static EvaluationRequest? EvaluationFor(InboundEvent evt) => evt switch
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ReleaseGuardian.Core.Flags;
 using ReleaseGuardian.Core.Formats;
 using ReleaseGuardian.Core.Signals;
 
@@ -60,6 +61,22 @@ public static partial class GuardianDefinitionValidator
             {
                 errors.Add("flag.key", "must not be empty");
             }
+
+            foreach (var (field, value) in new[] { ("flag.key", flag.Key), ("flag.project", flag.Project), ("flag.environment", flag.Environment) })
+            {
+                if (FlagNames.ProblemWith(value) is { } problem)
+                {
+                    errors.Add(field, problem);
+                }
+            }
+
+            foreach (var (name, value) in flag.Settings)
+            {
+                if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0)
+                {
+                    errors.Add($"flag.settings.{name}", CredentialsInUrl);
+                }
+            }
         }
 
         CheckMetrics(definition.Metrics, errors);
@@ -90,12 +107,20 @@ public static partial class GuardianDefinitionValidator
                 {
                     errors.Add("metrics.url", "must be an absolute http or https URL");
                 }
+                else if (HasCredentials(metrics.Url))
+                {
+                    errors.Add("metrics.url", CredentialsInUrl);
+                }
 
                 break;
             case MetricsSources.AzureMonitor:
                 if (string.IsNullOrWhiteSpace(metrics.WorkspaceId))
                 {
                     errors.Add("metrics.workspaceId", "is required for source azuremonitor");
+                }
+                else if (FlagNames.ProblemWith(metrics.WorkspaceId.Trim()) is { } problem)
+                {
+                    errors.Add("metrics.workspaceId", problem);
                 }
 
                 if (string.IsNullOrWhiteSpace(metrics.Table))
@@ -365,8 +390,17 @@ public static partial class GuardianDefinitionValidator
             {
                 errors.Add($"{path}.url", "must be an absolute http or https URL");
             }
+            else if (HasCredentials(target.Url))
+            {
+                errors.Add($"{path}.url", CredentialsInUrl);
+            }
         }
     }
+
+    private const string CredentialsInUrl =
+        "must not carry user:password@ credentials; credentials for outbound calls come from operator configuration";
+
+    private static bool HasCredentials(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0;
 
     private static bool IsHttpUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);

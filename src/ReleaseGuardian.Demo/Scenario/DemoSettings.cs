@@ -42,9 +42,13 @@ public sealed record DemoSettings
         ["AzureWebJobsStorage"] = storageConnectionString,
         ["Storage:Prefix"] = StoragePrefix,
         ["Guardian:ApiKey"] = ApiKey,
+        // The demo's checkout service, Prometheus stand-in and notification targets all run on loopback.
+        ["Outbound:AllowPrivateNetworks"] = "true",
         ["Webhooks:k6:Secret"] = K6Secret,
         ["Webhooks:events:Secret"] = EventsSecret,
         ["Providers:flagd:Source"] = FlagFile,
+        // The rollback edits flag files only under FlagFiles:Root: the demo's own folder.
+        ["FlagFiles:Root"] = Path.GetDirectoryName(Path.GetFullPath(FlagFile)),
         ["Workflow:PollInterval"] = "00:00:00.050",
         ["Queue:PollInterval"] = "00:00:00.050",
         ["Rollback:RetryBaseDelayMs"] = "50",

@@ -7,7 +7,9 @@ using ReleaseGuardian.Application.Ingestion;
 using ReleaseGuardian.Application.Rollback;
 using ReleaseGuardian.Application.Runs;
 using ReleaseGuardian.Application.Workflow;
+using ReleaseGuardian.Infrastructure.Guardians;
 using ReleaseGuardian.Infrastructure.HttpApi;
+using ReleaseGuardian.Infrastructure.Outbound;
 using ReleaseGuardian.Infrastructure.Ingestion;
 using ReleaseGuardian.Infrastructure.Ingestion.Flags;
 using ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
@@ -41,6 +43,8 @@ public static class ReleaseGuardianComposition
         services.TryAddSingleton<IWebhookSecuritySettings>(new ConfigurationWebhookSecurity(configuration));
         services.TryAddSingleton<ICloudEventsReader, CloudEventsReaderPort>();
         services.TryAddSingleton<IDeliveryAuthenticator, GuardianSignatureAuthenticator>();
+        services.AddOutboundPolicy(configuration);
+        services.TryAddSingleton<IOperatorDefinitionPolicy, OperatorDefinitionPolicy>();
         services.TryAddSingleton<GuardianService>();
         services.TryAddSingleton<IngestionService>();
         services.TryAddSingleton<RunService>();

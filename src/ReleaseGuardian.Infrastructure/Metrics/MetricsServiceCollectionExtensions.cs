@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using ReleaseGuardian.Application.Metrics;
 using ReleaseGuardian.Infrastructure.Metrics.AzureMonitor;
 using ReleaseGuardian.Infrastructure.Metrics.Prometheus;
+using ReleaseGuardian.Infrastructure.Outbound;
 
 namespace ReleaseGuardian.Infrastructure.Metrics;
 
@@ -24,8 +25,9 @@ public static class MetricsServiceCollectionExtensions
         services.AddOptions<AzureMonitorMetricsOptions>().Bind(configuration.GetSection(AzureMonitorMetricsOptions.Section));
 
         // Each query has its own deadline (metrics.timeoutSeconds); HttpClient's 100 s default would only hide it.
-        services.AddHttpClient(PrometheusMetricsSource.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
-        services.AddHttpClient(AzureMonitorMetricsSource.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddOutboundPolicy(configuration);
+        services.AddHttpClient(PrometheusMetricsSource.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan).UseOutboundPolicy();
+        services.AddHttpClient(AzureMonitorMetricsSource.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan).UseOutboundPolicy();
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, LoadTestMetricsSource>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMetricsSource, PrometheusMetricsSource>());

@@ -1,5 +1,7 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using ReleaseGuardian.Core.Definitions;
+using ReleaseGuardian.Infrastructure.Outbound;
 
 namespace ReleaseGuardian.Infrastructure.Metrics;
 
@@ -7,7 +9,7 @@ namespace ReleaseGuardian.Infrastructure.Metrics;
 /// Runs one query under <c>metrics.timeoutSeconds</c> (default 30). A query that outlives its deadline, or
 /// whose transport fails, becomes a failure with a reason; only the caller's own cancellation propagates.
 /// </summary>
-public static class QueryDeadline
+public static partial class QueryDeadline
 {
     /// <summary>The default per-query timeout.</summary>
     public static readonly TimeSpan Default = TimeSpan.FromSeconds(30);
@@ -21,7 +23,11 @@ public static class QueryDeadline
         $"timed out after {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s";
 
     /// <summary>Runs <paramref name="query"/> with a token that fires after <paramref name="timeout"/> or when <paramref name="ct"/> does.</summary>
-    public static async Task<QueryResult> RunAsync(TimeSpan timeout, Func<CancellationToken, Task<QueryResult>> query, CancellationToken ct)
+    /// <remarks>
+    /// A transport failure's own message (which names the address and port) goes to <paramref name="logger"/>; the
+    /// result carries only the outbound policy's reason or a fixed phrase, so a verdict never maps internal ports.
+    /// </remarks>
+    public static async Task<QueryResult> RunAsync(TimeSpan timeout, Func<CancellationToken, Task<QueryResult>> query, CancellationToken ct, ILogger? logger = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
@@ -35,11 +41,24 @@ public static class QueryDeadline
         }
         catch (HttpRequestException ex)
         {
-            return QueryResult.Fail($"request failed: {ex.Message}");
+            return Failed(ex, logger);
         }
         catch (IOException ex)
         {
-            return QueryResult.Fail($"request failed: {ex.Message}");
+            return Failed(ex, logger);
         }
     }
+
+    private static QueryResult Failed(Exception ex, ILogger? logger)
+    {
+        if (logger is not null)
+        {
+            LogTransportFailure(logger, ex.GetType().Name, ex.Message);
+        }
+
+        return QueryResult.Fail(OutboundPolicy.Describe(ex));
+    }
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "A metrics query failed in transport: {ExceptionType}: {Detail}")]
+    private static partial void LogTransportFailure(ILogger logger, string exceptionType, string detail);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Polly.Timeout;
 using ReleaseGuardian.Application.Notifications;
 using ReleaseGuardian.Core.Definitions;
+using ReleaseGuardian.Infrastructure.Outbound;
 
 namespace ReleaseGuardian.Infrastructure.Notifications;
 
@@ -45,16 +46,17 @@ public sealed partial class NotificationPoster(IHttpClientFactory httpClientFact
 
             request.Options.Set(AttemptCountingHandler.Key, attempts);
             var client = httpClientFactory.CreateClient(HttpClientName);
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+            // Headers only: a target's answer body is never needed to record a delivery, and is never read whole.
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
                 return Finish(target, redacted, status, null, attempts);
             }
 
-            var answer = await response.Content.ReadAsStringAsync(ct);
-            var error = string.IsNullOrWhiteSpace(answer) ? $"HTTP {status}" : $"HTTP {status}: {Shorten(answer)}";
-            return Finish(target, redacted, status, error, attempts);
+            // The answer's text goes to the log only: whatever a target answers must not be readable through the API.
+            LogRefusedAnswer(logger, target.Type, redacted, status, NotificationUrl.Scrub(Shorten(await ExcerptAsync(response, ct)), target.Url, target.Type));
+            return Finish(target, redacted, status, $"HTTP {status}", attempts);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -70,7 +72,9 @@ public sealed partial class NotificationPoster(IHttpClientFactory httpClientFact
         }
         catch (HttpRequestException ex)
         {
-            return Finish(target, redacted, null, $"request failed: {ex.Message}", attempts);
+            // The transport's message names the address and port; it goes to the log, the outcome gets the policy's reason.
+            LogTransportFailure(logger, target.Type, redacted, NotificationUrl.Scrub(ex.Message, target.Url, target.Type));
+            return Finish(target, redacted, null, OutboundPolicy.Describe(ex), attempts);
         }
     }
 
@@ -90,6 +94,22 @@ public sealed partial class NotificationPoster(IHttpClientFactory httpClientFact
         return outcome;
     }
 
+    // At most a few KiB of a refusal, for the log.
+    private static async Task<string> ExcerptAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            var buffer = new byte[4096];
+            var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return "";
+        }
+    }
+
     private static string Shorten(string text)
     {
         var oneLine = text.ReplaceLineEndings(" ").Trim();
@@ -98,6 +118,12 @@ public sealed partial class NotificationPoster(IHttpClientFactory httpClientFact
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Notification delivered to {TargetType} {Url} after {Attempts} attempt(s)")]
     private static partial void LogDelivered(ILogger logger, string targetType, string url, int attempts);
+
+    [LoggerMessage(EventId = 4203, Level = LogLevel.Warning, Message = "Notification target {TargetType} {Url} answered HTTP {Status}: {Answer}")]
+    private static partial void LogRefusedAnswer(ILogger logger, string targetType, string url, int status, string answer);
+
+    [LoggerMessage(EventId = 4204, Level = LogLevel.Warning, Message = "Notification to {TargetType} {Url} failed in transport: {Detail}")]
+    private static partial void LogTransportFailure(ILogger logger, string targetType, string url, string detail);
 
     [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "Notification to {TargetType} {Url} not delivered after {Attempts} attempt(s): {Error}")]
     private static partial void LogUndelivered(ILogger logger, string targetType, string url, int attempts, string error);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
 using ReleaseGuardian.Application.Notifications;
+using ReleaseGuardian.Infrastructure.Outbound;
 
 namespace ReleaseGuardian.Infrastructure.Notifications;
 
@@ -21,7 +22,9 @@ public static class NotificationServiceCollectionExtensions
         services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section));
         services.TryAddTransient<AttemptCountingHandler>();
 
+        services.AddOutboundPolicy(configuration);
         services.AddHttpClient(NotificationPoster.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .UseOutboundPolicy()
             // The default HttpClient logging writes request URIs, and Slack/Teams webhook URLs are secrets.
             .RemoveAllLoggers()
             // No circuit breaker: one client serves every target, and one dead target must not cut off the others.
@@ -32,6 +35,7 @@ public static class NotificationServiceCollectionExtensions
                     .AddTimeout(TimeSpan.FromSeconds(Math.Max(0.1, options.TotalTimeoutSeconds)))
                     .AddRetry(new HttpRetryStrategyOptions
                     {
+                        ShouldHandle = args => ValueTask.FromResult(OutboundPolicy.IsTransient(args.Outcome)),
                         MaxRetryAttempts = Math.Max(0, options.MaxRetries),
                         Delay = TimeSpan.FromMilliseconds(Math.Max(0, options.RetryBaseDelayMs)),
                         BackoffType = DelayBackoffType.Exponential,

@@ -169,7 +169,7 @@ public sealed class AzureAppConfigRollbackClient(
         var label = Reference(plan, "label");
         var apiVersion = Settings.Get("ApiVersion") ?? "1.0";
         var query = (label is null ? "" : $"label={Uri.EscapeDataString(label)}&") + $"api-version={Uri.EscapeDataString(apiVersion)}";
-        return ProviderSettings.Combine(endpoint.AbsoluteUri, $"kv/{Uri.EscapeDataString(FeatureFlagPrefix + plan.Flag.Key)}?{query}");
+        return ProviderSettings.Combine(endpoint.AbsoluteUri, $"kv/{Uri.EscapeDataString(FeatureFlagPrefix)}{Segment(plan.Flag.Key)}?{query}");
     }
 
     private Uri? EndpointOf()

@@ -62,7 +62,7 @@ public sealed class ConfigCatRollbackClient(HttpClient http, IConfiguration conf
 
     private Uri UriOf(RollbackPlan plan, string environmentId, string settingId) => ProviderSettings.Combine(
         Settings.BaseUrl(DefaultBaseUrl)!,
-        $"v2/environments/{Uri.EscapeDataString(environmentId)}/settings/{Uri.EscapeDataString(settingId)}/value?reason={Uri.EscapeDataString(Comment(plan))}");
+        $"v2/environments/{Segment(environmentId)}/settings/{Segment(settingId)}/value?reason={Uri.EscapeDataString(Comment(plan))}");
 
     private static byte[] BodyOf(bool enabled) => Json(w =>
     {

@@ -33,7 +33,8 @@ internal static class FlagdDefinitionEdit
         }
         catch (Exception ex) when (ex is JsonException or FormatException)
         {
-            problem = $"the flag definition is not valid JSON: {ex.Message}";
+            // The parser's message quotes the offending byte; a problem never carries file content.
+            problem = ex is JsonException { LineNumber: { } line } ? $"the flag definition is not valid JSON (line {line + 1})" : "the flag definition is not valid JSON";
             return false;
         }
 

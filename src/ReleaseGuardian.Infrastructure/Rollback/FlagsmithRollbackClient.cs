@@ -61,7 +61,7 @@ public sealed class FlagsmithRollbackClient(HttpClient http, IConfiguration conf
 
     private Uri UriOf(string environmentKey, string featureStateId) => ProviderSettings.Combine(
         Settings.BaseUrl(DefaultBaseUrl)!,
-        $"api/v1/environments/{Uri.EscapeDataString(environmentKey)}/featurestates/{Uri.EscapeDataString(featureStateId)}/");
+        $"api/v1/environments/{Segment(environmentKey)}/featurestates/{Segment(featureStateId)}/");
 
     private static byte[] BodyOf(bool enabled) => Json(w =>
     {

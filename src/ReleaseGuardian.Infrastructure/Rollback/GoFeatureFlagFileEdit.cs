@@ -51,7 +51,8 @@ internal static class GoFeatureFlagFileEdit
         }
         catch (Exception ex) when (ex is JsonException or FormatException)
         {
-            problem = $"the flag file is not valid JSON: {ex.Message}";
+            // The parser's message quotes the offending byte; a problem never carries file content.
+            problem = ex is JsonException { LineNumber: { } line } ? $"the flag file is not valid JSON (line {line + 1})" : "the flag file is not valid JSON";
             return false;
         }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using ReleaseGuardian.Application.Rollback;
+using ReleaseGuardian.Infrastructure.Outbound;
 
 namespace ReleaseGuardian.Infrastructure.Rollback;
 
@@ -25,12 +26,24 @@ public sealed class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration 
             return MissingReference(plan, "The GO Feature Flag flag file", $"flag.settings.flagFile or {Settings.KeyOf("FlagFile")}");
         }
 
-        if (!File.Exists(path))
+        var setting = SettingOf(plan, "flagFile") is null ? Settings.KeyOf("FlagFile") : "flag.settings.flagFile";
+        if (FlagFileRoot.Resolve(Configuration, path, setting, out var refused) is not { } real)
         {
-            return new RollbackOutcome.Failed($"The GO Feature Flag flag file '{path}' does not exist.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
+            return new RollbackOutcome.Failed($"The GO Feature Flag flag file was not edited: {refused}.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
         }
 
-        var document = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        if (!File.Exists(real))
+        {
+            return new RollbackOutcome.Failed($"The GO Feature Flag flag file named by {setting} does not exist.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
+        }
+
+        var max = Configuration.GetSection(OutboundOptions.Section).Get<OutboundOptions>()?.EffectiveMaxResponseBytes ?? OutboundOptions.DefaultMaxResponseBytes;
+        if (new FileInfo(real).Length > max)
+        {
+            return new RollbackOutcome.Failed($"The GO Feature Flag flag file named by {setting} is larger than Outbound:MaxResponseBytes ({max:N0} bytes) and was not read.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
+        }
+
+        var document = await File.ReadAllTextAsync(real, cancellationToken).ConfigureAwait(false);
         string edited;
         string problem;
         var edit = GoFeatureFlagFileEdit.FormatOf(path, document) switch
@@ -41,10 +54,14 @@ public sealed class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration 
         };
         if (!edit)
         {
-            return new RollbackOutcome.Failed($"The GO Feature Flag flag file '{path}' could not be edited: {problem}.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
+            // What the file holds (its first byte, its YAML layout) stays in the log; the outcome names the setting only.
+            RollbackLog.FileNotEditable(Logger, Provider, plan.Flag.Key, problem);
+            return new RollbackOutcome.Failed(
+                $"The GO Feature Flag flag file named by {setting} could not be edited automatically (it does not hold flag '{plan.Flag.Key}' in a layout this rollback edits; details are in the server log).",
+                ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
         }
 
-        await AtomicFile.WriteAllTextAsync(path, edited, cancellationToken).ConfigureAwait(false);
+        await AtomicFile.WriteAllTextAsync(real, edited, cancellationToken).ConfigureAwait(false);
         var changed = Changes(plan);
 
         var baseUrl = Settings.BaseUrl(null);
@@ -89,6 +106,10 @@ public sealed class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration 
             : " The relay proxy applies it at its next poll.";
         return $"Edit {path}: under '{plan.Flag.Key}' set {string.Join(" and ", edits)}.{refresh}";
     }
+
+    /// <summary>Why a definition's <c>flag.settings.flagFile</c> is not allowed (outside <c>FlagFiles:Root</c>), or null.</summary>
+    internal static string? ProblemWithFlagFile(IConfiguration configuration, string path) =>
+        FlagFileRoot.Resolve(configuration, path, "flag.settings.flagFile", out var problem) is null ? problem : null;
 
     private string? FileOf(RollbackPlan plan) => SettingOf(plan, "flagFile") ?? Settings.Get("FlagFile");
 

@@ -48,7 +48,7 @@ public sealed class GrowthBookRollbackClient(HttpClient http, IConfiguration con
     }
 
     private Uri UriOf(RollbackPlan plan) => ProviderSettings.Combine(
-        Settings.BaseUrl(DefaultBaseUrl)!, $"api/v2/features/{Uri.EscapeDataString(plan.Flag.Key)}/toggle");
+        Settings.BaseUrl(DefaultBaseUrl)!, $"api/v2/features/{Segment(plan.Flag.Key)}/toggle");
 
     private static byte[] BodyOf(RollbackPlan plan, string environment, bool enabled) => Json(w =>
     {

@@ -8,7 +8,9 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 
 /// <summary>
 /// A generic hook for flag systems without a client here: POSTs the rollback request as JSON and leaves
-/// the restoring to the receiver. URL: the binding's Settings <c>url</c>, else <c>Providers:http:Url</c>.
+/// the restoring to the receiver. URL: the binding's Settings <c>url</c>, else <c>Providers:http:Url</c>; either way it
+/// must be <c>Providers:http:Url</c> or listed in <c>Providers:http:AllowedUrls</c>, so the credentials below only ever
+/// go where the operator configured.
 /// Optional <c>Providers:http:ApiToken</c> (Bearer) and <c>Providers:http:Secret</c>, which adds
 /// <c>X-Guardian-Signature: sha256=&lt;hex HMAC-SHA256(secret, body)&gt;</c>.
 /// </summary>
@@ -33,6 +35,14 @@ public sealed class HttpHookRollbackClient(HttpClient http, IConfiguration confi
         {
             return Task.FromResult<RollbackOutcome>(new RollbackOutcome.Failed(
                 "The hook URL (flag.settings.url) is not an absolute http(s) URL.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0));
+        }
+
+        if (!HookDestinations.IsConfigured(Configuration, uri))
+        {
+            // The token and the signature go only where the operator said; a definition may pick, never name.
+            return Task.FromResult<RollbackOutcome>(new RollbackOutcome.Failed(
+                $"The hook URL in flag.settings.url is not one the operator configured ({HookDestinations.UrlKey} or {HookDestinations.AllowListKey}); nothing was sent.",
+                ManualSteps(plan, plan.RestoreTo.Enabled == true), 0));
         }
 
         var body = BodyOf(plan);

@@ -79,7 +79,7 @@ public sealed class LaunchDarklyRollbackClient(HttpClient http, IConfiguration c
 
     private Uri UriOf(RollbackPlan plan) => ProviderSettings.Combine(
         Settings.BaseUrl(DefaultBaseUrl)!,
-        $"api/v2/flags/{Uri.EscapeDataString(ProjectOf(plan, "default")!)}/{Uri.EscapeDataString(plan.Flag.Key)}");
+        $"api/v2/flags/{Segment(ProjectOf(plan, "default")!)}/{Segment(plan.Flag.Key)}");
 
     private static string? VariationIdOf(RollbackPlan plan) =>
         Reference(plan, FallthroughVariationIdRef) ??

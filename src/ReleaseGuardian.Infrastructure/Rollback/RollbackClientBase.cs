@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using ReleaseGuardian.Application.Rollback;
 using ReleaseGuardian.Core.Flags;
+using ReleaseGuardian.Infrastructure.Outbound;
 
 namespace ReleaseGuardian.Infrastructure.Rollback;
 
@@ -58,13 +59,20 @@ public abstract class RollbackClientBase : IFlagRollbackClient
             {
                 throw;
             }
+            catch (UnsafePathSegmentException ex)
+            {
+                outcome = new RollbackOutcome.Failed(
+                    $"{Provider} rollback was not sent: {ex.Message}.",
+                    $"Restore flag '{plan.Flag.Key}' to {plan.RestoreTo} by hand in {Provider}.",
+                    0);
+            }
 #pragma warning disable CA1031 // The port promises an outcome, never a provider exception.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
                 outcome = new RollbackOutcome.Failed(
                     $"{Provider} rollback failed: {ex.GetType().Name}: {Scrub(ex.Message)}",
-                    ManualSteps(plan, plan.RestoreTo.Enabled == true),
+                    SafeManualSteps(plan, plan.RestoreTo.Enabled == true),
                     0);
             }
         }
@@ -98,6 +106,28 @@ public abstract class RollbackClientBase : IFlagRollbackClient
 
     /// <summary>What a person does to restore the flag by hand: the UI path and an equivalent command without secrets.</summary>
     private protected abstract string ManualSteps(RollbackPlan plan, bool turnOn);
+
+    /// <summary>
+    /// <paramref name="value"/> escaped as exactly one URL path segment. A value that cannot stay one segment
+    /// (<c>.</c>, <c>..</c>, <c>/</c>, <c>%</c>, ... see <see cref="FlagNames"/>) throws: .NET removes dot segments even
+    /// when escaped, so escaping alone would send the request, with its token, to another API path.
+    /// </summary>
+    private protected static string Segment(string value) =>
+        FlagNames.ProblemWith(value) is { } problem
+            ? throw new UnsafePathSegmentException($"'{value}' {problem}")
+            : Uri.EscapeDataString(value);
+
+    private string SafeManualSteps(RollbackPlan plan, bool turnOn)
+    {
+        try
+        {
+            return ManualSteps(plan, turnOn);
+        }
+        catch (UnsafePathSegmentException)
+        {
+            return $"Restore flag '{plan.Flag.Key}' to {plan.RestoreTo} by hand in {Provider}.";
+        }
+    }
 
     /// <summary>A Failed outcome for a missing configuration value, naming the key.</summary>
     private protected RollbackOutcome.Failed MissingSetting(RollbackPlan plan, string key, string? why = null) =>
@@ -159,7 +189,10 @@ public abstract class RollbackClientBase : IFlagRollbackClient
         }
         catch (HttpRequestException ex)
         {
-            return new HttpCallResult(null, null, null, $"transport error: {Scrub(ex.Message)}");
+            // The transport's own message names the address and port; it goes to the log, the outcome gets the
+            // outbound policy's reason or a fixed phrase.
+            RollbackLog.TransportFailed(Logger, Provider, ex.GetType().Name, Scrub(ex.Message));
+            return new HttpCallResult(null, null, null, $"transport error: {OutboundPolicy.Describe(ex)}");
         }
     }
 
@@ -278,3 +311,6 @@ internal sealed record HttpCallResult(HttpStatusCode? Status, string? Body, stri
 {
     public bool IsSuccess => Status is { } s && (int)s is >= 200 and < 300;
 }
+
+/// <summary>A value that cannot be carried as one URL path segment; the rollback is not sent.</summary>
+internal sealed class UnsafePathSegmentException(string message) : Exception(message);

@@ -28,4 +28,12 @@ internal static partial class RollbackLog
     [LoggerMessage(EventId = 4105, Level = LogLevel.Information,
         Message = "Precondition failed writing {Provider} flag {FlagKey} (another writer was faster); re-reading, attempt {Attempt}")]
     public static partial void PreconditionFailed(ILogger logger, string provider, string flagKey, int attempt);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Warning,
+        Message = "Rollback call to {Provider} failed in transport: {ExceptionType}: {Detail}")]
+    public static partial void TransportFailed(ILogger logger, string provider, string exceptionType, string detail);
+
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Warning,
+        Message = "The {Provider} flag file for flag {FlagKey} could not be edited automatically: {Problem}")]
+    public static partial void FileNotEditable(ILogger logger, string provider, string flagKey, string problem);
 }

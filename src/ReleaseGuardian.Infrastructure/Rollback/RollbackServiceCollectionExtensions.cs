@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using ReleaseGuardian.Application.Rollback;
+using ReleaseGuardian.Infrastructure.Outbound;
 
 namespace ReleaseGuardian.Infrastructure.Rollback;
 
@@ -28,6 +29,7 @@ public static class RollbackServiceCollectionExtensions
         services.AddOptions<RollbackOptions>().Bind(configuration.GetSection(RollbackOptions.Section));
         services.AddOptions<FlagdRollbackOptions>();
         services.TryAddTransient<WriteAttemptCountingHandler>();
+        services.AddOutboundPolicy(configuration);
 
         AddHttpClient<LaunchDarklyRollbackClient>(services);
         AddHttpClient<UnleashRollbackClient>(services);
@@ -49,7 +51,8 @@ public static class RollbackServiceCollectionExtensions
         where TClient : class, IFlagRollbackClient
     {
         var client = services.AddHttpClient<TClient>((sp, http) =>
-            http.Timeout = TimeSpan.FromSeconds(Math.Max(1, sp.GetRequiredService<IOptions<RollbackOptions>>().Value.TimeoutSeconds)));
+            http.Timeout = TimeSpan.FromSeconds(Math.Max(1, sp.GetRequiredService<IOptions<RollbackOptions>>().Value.TimeoutSeconds)))
+            .UseOutboundPolicy();
 
         // Order matters: the retry handler is outermost, the counter inside it sees every attempt.
         client.AddResilienceHandler("rollback-retry", (pipeline, context) =>
@@ -58,8 +61,9 @@ public static class RollbackServiceCollectionExtensions
                 var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TClient));
                 pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
-                    // Transient = 5xx, 408, 429 and transport errors; other 4xx are the caller's fault and final.
-                    ShouldHandle = args => ValueTask.FromResult(HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+                    // Transient = 5xx, 408, 429 and transport errors; other 4xx are the caller's fault and final, and
+                    // so is a refusal by the outbound policy.
+                    ShouldHandle = args => ValueTask.FromResult(OutboundPolicy.IsTransient(args.Outcome)),
                     MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,

@@ -74,7 +74,7 @@ public sealed class SplitRollbackClient(HttpClient http, IConfiguration configur
 
     private Uri UriOf(string workspaceId, string flag, string environment, bool restore) => ProviderSettings.Combine(
         Settings.BaseUrl(DefaultBaseUrl)!,
-        $"internal/api/v2/splits/ws/{Uri.EscapeDataString(workspaceId)}/{Uri.EscapeDataString(flag)}/environments/{Uri.EscapeDataString(environment)}/{(restore ? "restore" : "kill")}");
+        $"internal/api/v2/splits/ws/{Segment(workspaceId)}/{Segment(flag)}/environments/{Segment(environment)}/{(restore ? "restore" : "kill")}");
 
     private static byte[] BodyOf(RollbackPlan plan) => Json(w =>
     {

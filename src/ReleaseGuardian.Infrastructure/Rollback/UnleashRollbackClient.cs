@@ -51,8 +51,8 @@ public sealed class UnleashRollbackClient(HttpClient http, IConfiguration config
 
     private Uri UriOf(RollbackPlan plan, bool turnOn) => ProviderSettings.Combine(
         Settings.BaseUrl(null)!,
-        $"api/admin/projects/{Uri.EscapeDataString(ProjectOf(plan, "default")!)}/features/{Uri.EscapeDataString(plan.Flag.Key)}" +
-        $"/environments/{Uri.EscapeDataString(EnvironmentOf(plan, "production")!)}/{(turnOn ? "on" : "off")}");
+        $"api/admin/projects/{Segment(ProjectOf(plan, "default")!)}/features/{Segment(plan.Flag.Key)}" +
+        $"/environments/{Segment(EnvironmentOf(plan, "production")!)}/{(turnOn ? "on" : "off")}");
 
     private protected override string PriorStateLookup(RollbackPlan plan)
     {

@@ -61,6 +61,7 @@ public static class LoadRunner
             ["AzureWebJobsStorage"] = options.Storage,
             ["Storage__Prefix"] = prefix,
             ["Guardian__ApiKey"] = GuardianServerProcess.ApiKey,
+            ["Outbound__AllowPrivateNetworks"] = "true",
             ["Webhooks__launchdarkly__Secret"] = LaunchDarklySecret,
             ["Webhooks__k6__Secret"] = K6Secret,
             ["Providers__launchdarkly__BaseUrl"] = flagService.BaseAddress.ToString().TrimEnd('/'),

@@ -121,10 +121,10 @@ public sealed class AzureMonitorMetricsSourceTests
     [InlineData("""{"tables":[{"name":"PrimaryResult","columns":[{"name":"latency.p95","type":"real"}],"rows":[[null]]}]}""", 200, "column 'latency.p95' is null (no requests in the window?)")]
     [InlineData("""{"tables":[{"name":"PrimaryResult","columns":[{"name":"latency.p95","type":"real"}],"rows":[["NaN"]]}]}""", 200, "column 'latency.p95' is NaN")]
     [InlineData("""{"tables":[{"name":"PrimaryResult","columns":[{"name":"errors.rate","type":"real"}],"rows":[[0.1]]}]}""", 200, "the result has no column 'latency.p95'")]
-    [InlineData("""{"error":{"code":"BadArgumentError","message":"The request had some invalid properties","innererror":{"code":"SyntaxError","message":"A recognition error occurred in the query."}}}""", 400, "HTTP 400: BadArgumentError: The request had some invalid properties (SyntaxError: A recognition error occurred in the query.)")]
-    [InlineData("""{"error":{"code":"PathNotFoundError","message":"The requested path does not exist"}}""", 404, "HTTP 404: PathNotFoundError: The requested path does not exist")]
+    [InlineData("""{"error":{"code":"BadArgumentError","message":"The request had some invalid properties","innererror":{"code":"SyntaxError","message":"A recognition error occurred in the query."}}}""", 400, "Log Analytics refused the query: BadArgumentError: The request had some invalid properties (SyntaxError: A recognition error occurred in the query.)")]
+    [InlineData("""{"error":{"code":"PathNotFoundError","message":"The requested path does not exist"}}""", 404, "Log Analytics refused the query: PathNotFoundError: The requested path does not exist")]
     [InlineData("""{"tables":[{"name":"PrimaryResult","columns":[{"name":"latency.p95","type":"real"}],"rows":[[1.5]]}],"error":{"code":"PartialError","message":"There were some errors when processing your query."}}""", 200, "PartialError: There were some errors when processing your query.")]
-    [InlineData("", 503, "HTTP 503")]
+    [InlineData("", 503, "Log Analytics did not answer the query successfully")]
     public async Task An_answer_without_a_number_for_the_signal_is_a_failure_with_the_reason(string body, int status, string reason)
     {
         await using var server = await LoopbackServer.StartAsync((_, context) => Json(context, body, status));

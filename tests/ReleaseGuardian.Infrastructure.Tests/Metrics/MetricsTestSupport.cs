@@ -33,7 +33,10 @@ internal static class MetricsTestSupport
 
     public static ServiceProvider Services(IDictionary<string, string?>? settings = null, TokenCredential? credential = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
+        // The metrics servers here are loopback servers, which the outbound policy refuses by default.
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>(), StringComparer.OrdinalIgnoreCase);
+        all.TryAdd("Outbound:AllowPrivateNetworks", "true");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
         var services = new ServiceCollection().AddLogging();
         if (credential is not null)
         {

@@ -41,7 +41,7 @@ public sealed class NotificationDeliveryTests
     }
 
     [Fact]
-    public async Task A_client_error_is_not_retried_and_is_recorded_with_its_status_and_answer()
+    public async Task A_client_error_is_not_retried_and_is_recorded_with_its_status_but_not_its_answer()
     {
         await using var server = await LoopbackServer.StartAsync(Answers(404));
         await using var services = Services();
@@ -51,7 +51,8 @@ public sealed class NotificationDeliveryTests
 
         Assert.False(outcome.Delivered);
         Assert.Equal(404, outcome.StatusCode);
-        Assert.Equal("HTTP 404: no_service", outcome.Error);
+        // The answer's text goes to the log only: what a target answers must not be readable through the API.
+        Assert.Equal("HTTP 404", outcome.Error);
         Assert.Equal(1, outcome.Attempts);
         Assert.Single(server.Requests);
     }
@@ -124,7 +125,21 @@ public sealed class NotificationDeliveryTests
     }
 
     [Fact]
-    public async Task A_webhook_keeps_its_path_but_loses_its_query_and_credentials_in_the_outcome()
+    public async Task A_webhook_keeps_its_path_but_loses_its_query_in_the_outcome()
+    {
+        await using var server = await LoopbackServer.StartAsync(Answers(200));
+        await using var services = Services();
+        var url = $"http://127.0.0.1:{server.BaseAddress.Port}/hooks/release?token=t0ken";
+
+        var outcome = await Sender(services, NotifyTargetTypes.Webhook).SendAsync(RolledBack(), new NotifyTarget(NotifyTargetTypes.Webhook, url), CancellationToken.None);
+
+        Assert.True(outcome.Delivered);
+        Assert.Equal($"http://127.0.0.1:{server.BaseAddress.Port}/hooks/release?***", outcome.Url);
+        Assert.Equal("?token=t0ken", Assert.Single(server.Requests).Query);
+    }
+
+    [Fact]
+    public async Task A_webhook_with_credentials_in_its_url_is_refused_and_its_credentials_stay_out_of_the_outcome()
     {
         await using var server = await LoopbackServer.StartAsync(Answers(200));
         await using var services = Services();
@@ -132,9 +147,10 @@ public sealed class NotificationDeliveryTests
 
         var outcome = await Sender(services, NotifyTargetTypes.Webhook).SendAsync(RolledBack(), new NotifyTarget(NotifyTargetTypes.Webhook, url), CancellationToken.None);
 
-        Assert.True(outcome.Delivered);
+        Assert.False(outcome.Delivered);
         Assert.Equal($"http://***@127.0.0.1:{server.BaseAddress.Port}/hooks/release?***", outcome.Url);
-        Assert.Equal("?token=t0ken", Assert.Single(server.Requests).Query);
+        Assert.DoesNotContain("p4ss", outcome.Error);
+        Assert.Empty(server.Requests);
     }
 
     [Fact]
@@ -154,8 +170,10 @@ public sealed class NotificationDeliveryTests
         Assert.False(outcome.Delivered);
         Assert.Null(outcome.StatusCode);
         Assert.Equal(3, outcome.Attempts);
-        Assert.StartsWith("request failed:", outcome.Error);
+        Assert.StartsWith("the request failed", outcome.Error);
         Assert.DoesNotContain("UnreachableSecret", outcome.Error, StringComparison.Ordinal);
+        // The transport's message names the address and port; an outcome must not help map internal ports.
+        Assert.DoesNotContain(address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), outcome.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -60,6 +60,8 @@ internal static class NotificationTestSupport
         {
             ["Notifications:RetryBaseDelayMs"] = "1",
             ["Notifications:MaxRetries"] = "2",
+            // The targets here are loopback servers, which the outbound policy refuses by default.
+            ["Outbound:AllowPrivateNetworks"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -107,4 +107,26 @@ public sealed class FlagdBlobRollbackTests(AzuriteFixture azurite)
         Assert.Contains("HTTP 404", failed.Reason);
         Assert.Contains("\"state\": \"DISABLED\"", failed.ManualSteps);
     }
+
+    // Issue 12, finding 5: every read is bounded, the flagd source blob included.
+    [Fact]
+    public async Task A_source_blob_larger_than_the_cap_is_abandoned_and_left_untouched()
+    {
+        var container = new BlobContainerClient(azurite.ConnectionString, AzuriteFixture.UniqueName("flagd"));
+        await container.CreateIfNotExistsAsync();
+        var blob = container.GetBlobClient("flags/huge.flagd.json");
+        var huge = FlagdFileRollbackTests.Definition + new string(' ', 2 * 1024 * 1024);
+        await blob.UploadAsync(BinaryData.FromString(huge));
+        await using var services = Build(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Providers:flagd:Source"] = $"azblob://{blob.BlobContainerName}/{blob.Name}",
+            ["Outbound:MaxResponseBytes"] = "1048576",
+        });
+
+        var outcome = await Client(services, "flagd").RollBackAsync(Plan("flagd", "new-checkout", new FlagState(false, "off")), default);
+
+        Assert.Contains("Outbound:MaxResponseBytes", Assert.IsType<RollbackOutcome.Failed>(outcome).Reason);
+        Assert.Equal(huge, (await blob.DownloadContentAsync()).Value.Content.ToString());
+    }
 }

@@ -16,6 +16,7 @@ public sealed class HttpHookRollbackClientTests
         {
             ["Providers:http:ApiToken"] = "hook-token",
             ["Providers:http:Secret"] = "hook-signing-secret",
+            ["Providers:http:AllowedUrls"] = BaseUrl(server) + "/flags/rollback",
         });
         var plan = Plan("http", "new-checkout", new FlagState(false, "legacy"), project: "shop", environment: "prod",
             settings: new Dictionary<string, string> { ["url"] = BaseUrl(server) + "/flags/rollback" });
@@ -60,5 +61,51 @@ public sealed class HttpHookRollbackClientTests
         Assert.Equal("/hook", request.Path);
         Assert.Null(request.Header("X-Guardian-Signature"));
         Assert.Null(request.Header("Authorization"));
+    }
+
+    // Issue 12, finding 1: a definition's flag.settings.url that the operator did not configure never gets the
+    // operator's token or signature (stored definitions from before the PUT check are covered here).
+    [Theory]
+    [InlineData("/attacker")]
+    [InlineData("/hook/../attacker")]
+    [InlineData("/hook?x=1")]
+    public async Task A_hook_url_the_operator_did_not_configure_gets_nothing_neither_token_nor_signature(string path)
+    {
+        await using var configured = await LoopbackServer.StartAsync(202, "");
+        await using var attacker = await LoopbackServer.StartAsync(202, "");
+        await using var services = Build(new Dictionary<string, string?>
+        {
+            ["Providers:http:Url"] = BaseUrl(configured) + "/hook",
+            ["Providers:http:ApiToken"] = "hook-token",
+            ["Providers:http:Secret"] = "hook-signing-secret",
+        });
+        var plan = Plan("http", "new-checkout", new FlagState(false),
+            settings: new Dictionary<string, string> { ["url"] = BaseUrl(attacker) + path });
+
+        var outcome = await Client(services, "http").RollBackAsync(plan, default);
+
+        var failed = Assert.IsType<RollbackOutcome.Failed>(outcome);
+        Assert.Contains("Providers:http:AllowedUrls", failed.Reason);
+        Assert.Empty(attacker.Requests);
+        Assert.Empty(configured.Requests);
+    }
+
+    [Fact]
+    public async Task A_hook_url_on_the_operators_allow_list_is_called_with_the_credentials()
+    {
+        await using var first = await LoopbackServer.StartAsync(202, "");
+        await using var second = await LoopbackServer.StartAsync(202, "");
+        await using var services = Build(new Dictionary<string, string?>
+        {
+            ["Providers:http:AllowedUrls"] = $"{BaseUrl(first)}/hook; {BaseUrl(second)}/hook",
+            ["Providers:http:ApiToken"] = "hook-token",
+        });
+
+        var outcome = await Client(services, "http").RollBackAsync(
+            Plan("http", "new-checkout", new FlagState(false), settings: new Dictionary<string, string> { ["url"] = BaseUrl(second) + "/hook" }), default);
+
+        Assert.IsType<RollbackOutcome.Succeeded>(outcome);
+        Assert.Equal("Bearer hook-token", Assert.Single(second.Requests).Header("Authorization"));
+        Assert.Empty(first.Requests);
     }
 }

@@ -17,6 +17,10 @@ internal static class RollbackTestHost
     {
         var all = new Dictionary<string, string?>(settings, StringComparer.OrdinalIgnoreCase);
         all.TryAdd("Rollback:RetryBaseDelayMs", "10");
+        // The flag services here are loopback servers, which the outbound policy refuses by default.
+        all.TryAdd("Outbound:AllowPrivateNetworks", "true");
+        // The flag-file tests write under temporary folders; the confinement tests set their own, narrower root.
+        all.TryAdd("FlagFiles:Root", Path.GetTempPath());
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
         var services = new ServiceCollection();
         services.AddFlagRollback(configuration);

@@ -59,6 +59,7 @@ public sealed class ServerCrashTests(AzuriteFixture azurite)
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Storage:Prefix"] = AzuriteFixture.UniqueName("crash"),
             ["Guardian:ApiKey"] = ApiKey,
+            ["Outbound:AllowPrivateNetworks"] = "true",
             ["Webhooks:launchdarkly:Secret"] = Scenario.LaunchDarklySecret,
             ["Webhooks:k6:Secret"] = Scenario.K6Secret,
             ["Providers:launchdarkly:BaseUrl"] = launchDarkly.BaseAddress.ToString().TrimEnd('/'),

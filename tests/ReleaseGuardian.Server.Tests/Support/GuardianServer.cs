@@ -70,6 +70,8 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
         builder.UseSetting("Storage:Prefix", Prefix);
         builder.UseSetting("Guardian:ApiKey", ApiKey);
         builder.UseSetting("Workflow:PollInterval", "00:00:00.050");
+        // Flag services, Prometheus and notification targets in these tests are loopback servers.
+        builder.UseSetting("Outbound:AllowPrivateNetworks", "true");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

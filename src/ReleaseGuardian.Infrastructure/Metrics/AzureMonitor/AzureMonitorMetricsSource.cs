@@ -128,7 +128,7 @@ public sealed partial class AzureMonitorMetricsSource(
         {
             response = await RunAsync(client, uri, query, timespan, token);
             return default;
-        }, ct);
+        }, ct, logger);
         return outcome.Failure is { } failure ? LogAnalyticsResponse.Failed(failure) : response ?? LogAnalyticsResponse.Failed("no answer");
     }
 
@@ -155,16 +155,17 @@ public sealed partial class AzureMonitorMetricsSource(
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
         message.Headers.Accept.ParseAdd("application/json");
-        using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
-        var body = await response.Content.ReadAsByteArrayAsync(ct);
+        // Parsed as it streams in through the outbound answer cap; the status goes to the log, not the verdict.
+        using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
         if (!response.IsSuccessStatusCode)
         {
-            var status = (int)response.StatusCode;
-            var error = LogAnalyticsResponse.ErrorOf(body);
-            return LogAnalyticsResponse.Failed(error is null ? $"HTTP {status}" : $"HTTP {status}: {error}");
+            LogQueryStatus(logger, (int)response.StatusCode);
+            var error = await LogAnalyticsResponse.ErrorOfAsync(body, ct);
+            return LogAnalyticsResponse.Failed(error is null ? "Log Analytics did not answer the query successfully" : $"Log Analytics refused the query: {error}");
         }
 
-        return LogAnalyticsResponse.Parse(body);
+        return await LogAnalyticsResponse.ParseAsync(body, ct);
     }
 
     private static byte[] Body(string query, string timespan)
@@ -180,6 +181,9 @@ public sealed partial class AzureMonitorMetricsSource(
 
         return buffer.ToArray();
     }
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Log Analytics answered with HTTP {Status}")]
+    private static partial void LogQueryStatus(ILogger logger, int status);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Log Analytics query for guardian {GuardianId} signal {Signal} failed: {Reason}")]
     private static partial void LogQueryFailed(ILogger logger, string guardianId, string signal, string reason);

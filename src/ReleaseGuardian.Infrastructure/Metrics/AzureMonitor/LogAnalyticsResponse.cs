@@ -58,6 +58,38 @@ public sealed class LogAnalyticsResponse
         }
     }
 
+    /// <summary>
+    /// Reads an answer from a stream (parsed as it arrives, never copied whole first). Only a stream error (e.g. the
+    /// outbound answer cap) propagates; a malformed answer is a failure.
+    /// </summary>
+    public static async Task<LogAnalyticsResponse> ParseAsync(Stream utf8Json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(utf8Json, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return Read(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return Failed("the response is not JSON");
+        }
+    }
+
+    /// <summary>The error a streamed answer carries, or null.</summary>
+    public static async Task<string?> ErrorOfAsync(Stream utf8Json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(utf8Json, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var error) ? DescribeError(error) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The same, for text.</summary>
     public static LogAnalyticsResponse Parse(string json) => Parse(System.Text.Encoding.UTF8.GetBytes(json));
 

@@ -45,7 +45,7 @@ public sealed partial class PrometheusMetricsSource(IHttpClientFactory httpClien
 
             queries[signal.Signal] = query;
             var uri = new Uri($"{baseUrl.AbsoluteUri.TrimEnd('/')}/api/v1/query?query={Uri.EscapeDataString(query)}&time={time}");
-            pending.Add((signal.Signal, QueryDeadline.RunAsync(timeout, token => QueryAsync(client, uri, token), ct)));
+            pending.Add((signal.Signal, QueryDeadline.RunAsync(timeout, token => QueryAsync(client, uri, request.Guardian.Id, signal.Signal, token), ct, logger)));
         }
 
         await Task.WhenAll(pending.Select(p => p.Result));
@@ -66,21 +66,27 @@ public sealed partial class PrometheusMetricsSource(IHttpClientFactory httpClien
         return new SignalMeasurement(values, failures, queries);
     }
 
-    private static async Task<QueryResult> QueryAsync(HttpClient client, Uri uri, CancellationToken ct)
+    // Headers first, then the body parsed as it streams in through the outbound answer cap: a huge answer is
+    // abandoned at the cap, never held whole.
+    private async Task<QueryResult> QueryAsync(HttpClient client, Uri uri, string guardianId, string signal, CancellationToken ct)
     {
         using var message = new HttpRequestMessage(HttpMethod.Get, uri);
         message.Headers.Accept.ParseAdd("application/json");
-        using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
-        var body = await response.Content.ReadAsByteArrayAsync(ct);
+        using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
         if (!response.IsSuccessStatusCode)
         {
-            var error = PrometheusResponse.ErrorOf(body);
-            var status = (int)response.StatusCode;
-            return QueryResult.Fail(error is null ? $"HTTP {status}" : $"HTTP {status}: {error}");
+            // The status stays in the log: a verdict's text must not help map what answers where.
+            var error = await PrometheusResponse.ErrorOfAsync(body, ct);
+            LogQueryStatus(logger, guardianId, signal, (int)response.StatusCode);
+            return QueryResult.Fail(error is null ? "Prometheus did not answer the query successfully" : $"Prometheus refused the query: {error}");
         }
 
-        return PrometheusResponse.Parse(body);
+        return await PrometheusResponse.ParseAsync(body, ct);
     }
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Prometheus answered guardian {GuardianId} signal {Signal} with HTTP {Status}")]
+    private static partial void LogQueryStatus(ILogger logger, string guardianId, string signal, int status);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Prometheus query for guardian {GuardianId} signal {Signal} failed: {Reason}")]
     private static partial void LogQueryFailed(ILogger logger, string guardianId, string signal, string reason);

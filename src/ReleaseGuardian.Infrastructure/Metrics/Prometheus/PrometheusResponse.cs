@@ -24,6 +24,38 @@ public static class PrometheusResponse
         }
     }
 
+    /// <summary>
+    /// The single value a streamed answer carries (parsed as it arrives, never copied whole first). Only a stream
+    /// error (e.g. the outbound answer cap) propagates; a malformed answer is a failure.
+    /// </summary>
+    public static async Task<QueryResult> ParseAsync(Stream utf8Json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(utf8Json, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return Read(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return QueryResult.Fail("the response is not JSON");
+        }
+    }
+
+    /// <summary>The Prometheus error a streamed non-success answer carries, or null.</summary>
+    public static async Task<string?> ErrorOfAsync(Stream utf8Json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(utf8Json, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object && Text(root, "status") == "error" ? DescribeError(root) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The same, for text.</summary>
     public static QueryResult Parse(string json) => Parse(System.Text.Encoding.UTF8.GetBytes(json));
 

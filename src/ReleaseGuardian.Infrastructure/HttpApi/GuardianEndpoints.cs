@@ -37,14 +37,20 @@ public sealed class GuardianEndpoints(GuardianService guardians, ITimelineStore 
             return ApiResponse.Problem(415, "Content-Type", $"'{type}' is not application/json");
         }
 
+        var ifMatch = request.Header("If-Match");
+        if (!string.IsNullOrEmpty(ifMatch) && !IsEntityTag(ifMatch))
+        {
+            return ApiResponse.Problem(400, "If-Match", "must be one entity tag as the ETag header gave it, e.g. W/\"datetime'...'\", or *");
+        }
+
         var json = Encoding.UTF8.GetString(request.Body.Span);
-        var result = await guardians.PutAsync(id, json, request.Header("If-Match"), cancellationToken);
+        var result = await guardians.PutAsync(id, json, ifMatch, cancellationToken);
         switch (result)
         {
             case GuardianPutResult.Invalid invalid:
                 return ApiResponse.Validation(invalid.Errors.Select(e => (e.Path, e.Message)));
             case GuardianPutResult.Conflict:
-                return ApiResponse.Problem(409, "If-Match", $"guardian '{id}' changed since that ETag was read; GET it again and retry");
+                return ApiResponse.Problem(412, "If-Match", $"guardian '{id}' changed (or was deleted) since that ETag was read; GET it again and retry");
             case GuardianPutResult.Stored stored:
                 var body = Detail(stored.Guardian);
                 var response = stored.Created
@@ -55,6 +61,22 @@ public sealed class GuardianEndpoints(GuardianService guardians, ITimelineStore 
                 return ApiResponse.Empty(500);
         }
     }
+
+    // RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E (obs-text left out: the
+    // storage client sends it on as a header). Anything else used to reach that client and come back a 500.
+    private static bool IsEntityTag(string value)
+    {
+        if (value == "*")
+        {
+            return true;
+        }
+
+        var tag = value.StartsWith("W/", StringComparison.Ordinal) ? value.AsSpan(2) : value.AsSpan();
+        return tag.Length >= 2 && tag[0] == '"' && tag[^1] == '"' && !tag[1..^1].ContainsAnyExcept(EntityTagChars);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> EntityTagChars = System.Buffers.SearchValues.Create(
+        "!" + new string(Enumerable.Range(0x23, 0x7E - 0x23 + 1).Select(c => (char)c).ToArray()));
 
     /// <summary><c>GET /api/guardians/{id}</c>.</summary>
     public async Task<ApiResponse> GetAsync(string id, CancellationToken cancellationToken)

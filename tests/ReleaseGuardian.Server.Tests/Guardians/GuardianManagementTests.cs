@@ -100,7 +100,7 @@ public sealed class GuardianManagementTests(AzuriteFixture azurite) : IDisposabl
     }
 
     [Fact]
-    public async Task A_put_with_a_stale_If_Match_is_a_409_conflict_and_the_current_ETag_succeeds()
+    public async Task A_put_with_a_stale_If_Match_is_a_412_precondition_failed_and_the_current_ETag_succeeds()
     {
         using var client = _server.Management();
         var first = await PutAsync(client, "checkout", Valid("checkout"));
@@ -109,10 +109,39 @@ public sealed class GuardianManagementTests(AzuriteFixture azurite) : IDisposabl
         var stale = await PutAsync(client, "checkout", Valid("checkout").Replace("Checkout service", "Stale", StringComparison.Ordinal), first.Headers["ETag"]);
         var current = await PutAsync(client, "checkout", Valid("checkout").Replace("Checkout service", "Current", StringComparison.Ordinal), second.Headers["ETag"]);
 
-        stale.AssertProblem(HttpStatusCode.Conflict, "If-Match");
+        stale.AssertProblem(HttpStatusCode.PreconditionFailed, "If-Match");
         Assert.True(current.Status == HttpStatusCode.OK, current.Body);
         var read = await GetAsync(client, "/api/guardians/checkout");
         Assert.Equal("Current", read.Json.GetProperty("definition").GetProperty("displayName").GetString());
+    }
+
+    [Theory]
+    // Issue 12, finding 9: each of these reached the storage client and came back a 500.
+    [InlineData("\"x")]
+    [InlineData("'")]
+    [InlineData("x")]
+    [InlineData("W/")]
+    [InlineData("\"a\"b\"")]
+    [InlineData("W/\"x")]
+    [InlineData("\"\u0001\"")]
+    public async Task A_malformed_If_Match_is_a_400_naming_If_Match_and_stores_nothing(string ifMatch)
+    {
+        using var client = _server.Management();
+        var first = await PutAsync(client, "checkout", Valid("checkout"));
+
+        var answer = await PutAsync(client, "checkout", Valid("checkout").Replace("Checkout service", "Changed", StringComparison.Ordinal), ifMatch);
+
+        answer.AssertProblem(HttpStatusCode.BadRequest, "If-Match");
+        var read = await GetAsync(client, "/api/guardians/checkout");
+        Assert.Equal(first.Headers["ETag"], read.Headers["ETag"]);
+    }
+
+    [Fact]
+    public async Task A_well_formed_If_Match_for_a_guardian_that_does_not_exist_is_412()
+    {
+        using var client = _server.Management();
+        var answer = await PutAsync(client, "nobody", Valid("nobody"), "W/\"datetime'2026-11-24T10%3A00%3A00.0000000Z'\"");
+        answer.AssertProblem(HttpStatusCode.PreconditionFailed, "If-Match");
     }
 
     [Fact]

@@ -196,7 +196,7 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
         }
 
         // The instance keeps the first input.
-        var status = await scenario.GetJsonAsync("/runtime/webhooks/durabletask/instances/checkout%3Asame-1");
+        var status = await (await scenario.Api.GetAsync("/runtime/webhooks/durabletask/instances/checkout%3Asame-1")).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(312.5, status.GetProperty("input").GetProperty("loadTestSignals").GetProperty("latency.p95").GetDouble());
     }
 

@@ -41,8 +41,10 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
             Assert.StartsWith("http", payload.GetProperty(uri).GetString());
         }
 
-        // The status URI carries the key, so any client can follow it as it would on Functions.
-        var pending = await scenario.Anonymous.GetAsync(statusUri);
+        // The status URI never carries the management key (issue 12, finding 6): it is followed with the key in the header.
+        Assert.DoesNotContain("code=", statusUri, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await scenario.Anonymous.GetAsync(statusUri)).StatusCode);
+        var pending = await scenario.Api.GetAsync(statusUri);
         Assert.Equal(HttpStatusCode.Accepted, pending.StatusCode);
         Assert.Equal(statusUri, pending.Headers.Location?.ToString());
         var pendingBody = await pending.Content.ReadFromJsonAsync<JsonElement>();
@@ -57,7 +59,7 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
         var runner = scenario.Server.Services.GetRequiredService<WorkflowRunner>();
         await runner.RunInstanceAsync(instanceId, CancellationToken.None);
 
-        var done = await scenario.Anonymous.GetAsync(statusUri);
+        var done = await scenario.Api.GetAsync(statusUri);
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
         var doneBody = await done.Content.ReadFromJsonAsync<JsonElement>();
         AssertDurableShape(doneBody, instanceId);

@@ -11,11 +11,28 @@ namespace ReleaseGuardian.Infrastructure.HttpApi;
 /// <summary>Guardian definitions and each guardian's timeline as HTTP answers; management routes.</summary>
 public sealed class GuardianEndpoints(GuardianService guardians, ITimelineStore timeline)
 {
-    /// <summary><c>GET /api/guardians</c>.</summary>
-    public async Task<ApiResponse> ListAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>GET /api/guardians?pageSize=&amp;continuation=</c>: one page ordered by id (<c>count</c> is this page's),
+    /// and the token of the next page, as the runs listing does.
+    /// </summary>
+    public async Task<ApiResponse> ListAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
-        var all = await guardians.ListAsync(cancellationToken);
-        return ApiResponse.Json(new { guardians = all.Select(Summary).ToList(), count = all.Count });
+        ArgumentNullException.ThrowIfNull(request);
+        var (pageSize, problem) = QueryPaging.PageSize(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        try
+        {
+            var page = await guardians.ListPageAsync(pageSize, QueryPaging.Continuation(request), cancellationToken);
+            return ApiResponse.Json(new { guardians = page.Items.Select(Summary).ToList(), count = page.Items.Count, continuation = page.Continuation });
+        }
+        catch (InvalidContinuationException e)
+        {
+            return ApiResponse.Problem(400, e.Field, e.Message);
+        }
     }
 
     // The media type itself, not a prefix: application/json-patch+json is a patch, not a definition to store.

@@ -11,7 +11,7 @@ internal static class GuardiansApi
     {
         var api = app.MapGroup("/").AddEndpointFilter<ApiKeyFilter>();
         api.MapGet(HttpRoutes.Guardians, (HttpContext http, GuardianEndpoints guardians) =>
-            ApiExchange.RespondAsync(http, _ => guardians.ListAsync(http.RequestAborted)));
+            ApiExchange.RespondAsync(http, request => guardians.ListAsync(request, http.RequestAborted)));
         api.MapPut(HttpRoutes.Guardian, (string id, HttpContext http, GuardianEndpoints guardians) =>
             ApiExchange.RespondAsync(http, request => guardians.PutAsync(id, request, http.RequestAborted)));
         api.MapGet(HttpRoutes.Guardian, (string id, HttpContext http, GuardianEndpoints guardians) =>

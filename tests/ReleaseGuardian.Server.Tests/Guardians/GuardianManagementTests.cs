@@ -163,6 +163,49 @@ public sealed class GuardianManagementTests(AzuriteFixture azurite) : IDisposabl
     }
 
     [Fact]
+    public async Task The_list_is_paged_by_pageSize_and_continuation_in_id_order_each_guardian_once()
+    {
+        // Issue 12, finding 13: the list was one unpaged answer, and 536 guardians stalled the dashboard.
+        using var client = _server.Management();
+        var ids = Enumerable.Range(0, 7).Select(i => $"g-{i}").ToList();
+        foreach (var id in ids.AsEnumerable().Reverse())
+        {
+            await PutAsync(client, id, GuardianApiClient.Definition(id, service: id));
+        }
+
+        var seen = new List<string>();
+        var pages = new List<int>();
+        string? continuation = null;
+        do
+        {
+            var page = await GetAsync(client, "/api/guardians?pageSize=3" + (continuation is null ? "" : "&continuation=" + Uri.EscapeDataString(continuation)));
+            Assert.True(page.Status == HttpStatusCode.OK, page.Body);
+            var items = page.Json.GetProperty("guardians").EnumerateArray().Select(g => g.GetProperty("id").GetString()!).ToList();
+            Assert.Equal(items.Count, page.Json.GetProperty("count").GetInt32());
+            seen.AddRange(items);
+            pages.Add(items.Count);
+            continuation = page.Json.GetProperty("continuation").ValueKind == JsonValueKind.String ? page.Json.GetProperty("continuation").GetString() : null;
+        }
+        while (continuation is not null);
+
+        Assert.Equal([3, 3, 1], pages);
+        Assert.Equal(ids, seen);
+    }
+
+    [Theory]
+    [InlineData("pageSize=0", "pageSize")]
+    [InlineData("pageSize=201", "pageSize")]
+    [InlineData("pageSize=x", "pageSize")]
+    [InlineData("continuation=not-a-token", "continuation")]
+    [InlineData("continuation=cnVuczEKdDE", "continuation")] // a runs token ("runs1\nt1") is not a guardians token
+    public async Task A_bad_paging_parameter_on_the_list_is_a_400_naming_it(string query, string field)
+    {
+        using var client = _server.Management();
+        await PutAsync(client, "checkout", Valid("checkout"));
+        (await GetAsync(client, "/api/guardians?" + query)).AssertProblem(HttpStatusCode.BadRequest, field);
+    }
+
+    [Fact]
     public async Task A_deleted_guardian_is_gone_204_then_404()
     {
         using var client = _server.Management();

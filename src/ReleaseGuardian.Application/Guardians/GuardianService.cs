@@ -106,6 +106,11 @@ public sealed class GuardianService(IGuardianStore store, TimeProvider? clock = 
     /// <summary>Every guardian (always read from storage).</summary>
     public Task<IReadOnlyList<StoredGuardian>> ListAsync(CancellationToken cancellationToken) => store.ListAsync(cancellationToken);
 
+    /// <summary>One page of guardians ordered by id (always read from storage).</summary>
+    /// <exception cref="InvalidContinuationException">The token is not one this listing produced.</exception>
+    public Task<ResultPage<StoredGuardian>> ListPageAsync(int pageSize, string? continuation, CancellationToken cancellationToken) =>
+        store.ListPageAsync(pageSize, continuation, cancellationToken);
+
     /// <summary>The parsed definition of a guardian, or null when there is none; cached for <see cref="CacheLifetime"/>.</summary>
     public async Task<GuardianDefinition?> FindAsync(string id, CancellationToken cancellationToken)
     {

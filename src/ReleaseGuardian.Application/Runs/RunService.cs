@@ -29,6 +29,26 @@ public sealed record EvaluationOrder(
 /// <param name="ByThisRun">True when that run is the one asked about; false when another guardian's run did it.</param>
 public sealed record RunRollback(string? Result, string? Summary, string? ManualSteps, int Attempts, string ByRunId, bool ByThisRun);
 
+/// <summary>The outcome of asking for an evaluation.</summary>
+public abstract record EvaluationResult
+{
+    private EvaluationResult()
+    {
+    }
+
+    /// <summary>Scheduled, or the same evaluation was already scheduled (then <see cref="WorkflowStart.Created"/> is false).</summary>
+    /// <param name="Workflow">The workflow instance.</param>
+    public sealed record Scheduled(WorkflowStart Workflow) : EvaluationResult;
+
+    /// <summary>There is no such guardian; nothing was scheduled.</summary>
+    public sealed record GuardianMissing : EvaluationResult;
+
+    /// <summary>The run id was already asked for with other input; nothing was scheduled, the first input stands.</summary>
+    /// <param name="RunId">The run id.</param>
+    /// <param name="Fields">The request fields that differ: <c>start</c>, <c>end</c>, <c>purpose</c>, <c>signals</c>.</param>
+    public sealed record Differs(string RunId, IReadOnlyList<string> Fields) : EvaluationResult;
+}
+
 /// <summary>Runs of a guardian: listing, evidence, invalidation, baseline reset, and manual evaluations.</summary>
 public sealed class RunService(GuardianService guardians, IRunStore runs, ITimelineStore timeline, IWorkflowScheduler workflows, IRollbackLedger rollbacks, TimeProvider clock)
 {
@@ -91,17 +111,55 @@ public sealed class RunService(GuardianService guardians, IRunStore runs, ITimel
         return at;
     }
 
-    /// <summary>Schedules the release workflow for a window; null when the guardian does not exist.</summary>
-    public async Task<WorkflowStart?> EvaluateAsync(string guardianId, EvaluationOrder order, CancellationToken cancellationToken)
+    /// <summary>
+    /// Schedules the release workflow for a window. Asking again for the same run with the same input is the same
+    /// evaluation; with another window, purpose or signals it is refused, naming what differs, rather than dropped.
+    /// </summary>
+    public async Task<EvaluationResult> EvaluateAsync(string guardianId, EvaluationOrder order, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(order);
         if (await guardians.GetAsync(guardianId, cancellationToken) is null)
         {
-            return null;
+            return new EvaluationResult.GuardianMissing();
         }
 
         var runId = order.RunId ?? RunIds.ForManual(order.Start, order.End);
-        return await workflows.ScheduleAsync(new EvaluationRequest(
-            guardianId, runId, order.Purpose, order.Start, order.End, EvaluationTriggers.Manual,
-            "manual\n" + runId, order.Signals), cancellationToken);
+        var request = new EvaluationRequest(
+            guardianId, runId, order.Purpose, order.Start, order.End, EvaluationTriggers.Manual, "manual\n" + runId, order.Signals);
+        var started = await workflows.ScheduleAsync(request, cancellationToken);
+        if (!started.Created && started.Existing is { } existing && DifferencesOf(existing, request) is { Count: > 0 } fields)
+        {
+            return new EvaluationResult.Differs(runId, fields);
+        }
+
+        return new EvaluationResult.Scheduled(started);
+    }
+
+    private static List<string> DifferencesOf(EvaluationRequest existing, EvaluationRequest asked)
+    {
+        var fields = new List<string>();
+        if (existing.Start != asked.Start)
+        {
+            fields.Add("start");
+        }
+
+        if (existing.End != asked.End)
+        {
+            fields.Add("end");
+        }
+
+        if (existing.Purpose != asked.Purpose)
+        {
+            fields.Add("purpose");
+        }
+
+        var had = existing.LoadTestSignals ?? new Dictionary<string, double>();
+        var has = asked.LoadTestSignals ?? new Dictionary<string, double>();
+        if (had.Count != has.Count || had.Any(s => !has.TryGetValue(s.Key, out var value) || !value.Equals(s.Value)))
+        {
+            fields.Add("signals");
+        }
+
+        return fields;
     }
 }

@@ -37,6 +37,13 @@ public interface IGuardianStore
     /// <summary>Every guardian, ordered by id.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     Task<IReadOnlyList<StoredGuardian>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>One page of guardians, ordered by id, and the token of the next page (null on the last).</summary>
+    /// <param name="pageSize">At most this many (1-1000).</param>
+    /// <param name="continuation">The token a previous page returned, or null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="InvalidContinuationException">The token is not one this listing produced.</exception>
+    Task<ResultPage<StoredGuardian>> ListPageAsync(int pageSize, string? continuation, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A stored guardian definition and its version.</summary>

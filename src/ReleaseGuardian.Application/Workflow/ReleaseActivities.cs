@@ -33,7 +33,11 @@ public sealed class ReleaseActivities(
     public async Task<SignalsResult> QuerySignalsAsync(EvaluationRequest request, CancellationToken cancellationToken)
     {
         using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.QuerySignals);
-        var guardian = await RequireGuardianAsync(request.GuardianId, cancellationToken);
+        if (await guardians.FindAsync(request.GuardianId, cancellationToken) is not { } guardian)
+        {
+            return SignalsResult.GuardianDeleted;
+        }
+
         var measurement = await metrics.MeasureAsync(
             MetricsRequest.For(guardian, request.Start, request.End, request.LoadTestSignals), cancellationToken);
         return new SignalsResult(measurement.Values, measurement.Failures, measurement.Queries);
@@ -44,7 +48,10 @@ public sealed class ReleaseActivities(
     {
         using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.JudgeRun);
         var request = input.Request;
-        var guardian = await RequireGuardianAsync(request.GuardianId, cancellationToken);
+        if (input.Signals.GuardianMissing || await guardians.FindAsync(request.GuardianId, cancellationToken) is not { } guardian)
+        {
+            return JudgeRunResult.GuardianDeleted(request);
+        }
 
         // One query answers both the baseline (eligible runs) and the previous judged run (for the change under test).
         var stored = await runs.GetJudgingHistoryAsync(request.GuardianId, guardian.Training.MaxRuns + 1, newest: 5, cancellationToken);
@@ -82,7 +89,14 @@ public sealed class ReleaseActivities(
     public async Task<RollbackFlagResult> RollbackFlagAsync(RollbackFlagInput input, CancellationToken cancellationToken)
     {
         using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.RollbackFlag);
-        var guardian = await RequireGuardianAsync(input.GuardianId, cancellationToken);
+        if (await guardians.FindAsync(input.GuardianId, cancellationToken) is not { } guardian)
+        {
+            // Its flag binding and rollback settings went with it: there is nothing left to act on.
+            return new RollbackFlagResult(RollbackResults.GuardianDeleted,
+                $"guardian '{input.GuardianId}' was deleted while its run was in flight; nothing was rolled back",
+                "check the flag by hand if the change under test should still be undone", 0);
+        }
+
         var change = input.Change ?? await ChangeUnderTestOfAsync(input.GuardianId, input.RunId, cancellationToken);
         activity?.SetTag(GuardianTelemetry.FeatureFlag.Key, change.FlagKey);
         activity?.SetTag(GuardianTelemetry.FeatureFlag.ProviderName, change.Provider);
@@ -100,7 +114,12 @@ public sealed class ReleaseActivities(
     {
         using var activity = GuardianTelemetry.Source.StartActivity(WorkflowNames.RecordAndSendNotifications);
         var request = input.Request;
-        var guardian = await RequireGuardianAsync(request.GuardianId, cancellationToken);
+        if (await guardians.FindAsync(request.GuardianId, cancellationToken) is not { } guardian)
+        {
+            // The notification targets were part of the definition that is gone.
+            return new NotificationResult("", RollbackResults.GuardianDeleted, 0, 0);
+        }
+
         var (verdict, change, judgedAt) = await JudgedRunOfAsync(request.GuardianId, input.Judgement, cancellationToken);
         var (kind, kindName) = KindOf(verdict.Decision, input.Rollback);
 
@@ -360,8 +379,4 @@ public sealed class ReleaseActivities(
                 $"not rolled back: policy rolls back on {string.Join(", ", policy.RollbackOn.Select(DefinitionNames.Of))} only"),
         };
     }
-
-    private async Task<GuardianDefinition> RequireGuardianAsync(string guardianId, CancellationToken cancellationToken) =>
-        await guardians.FindAsync(guardianId, cancellationToken)
-            ?? throw new InvalidOperationException($"Guardian '{guardianId}' does not exist (deleted while its run was in flight?).");
 }

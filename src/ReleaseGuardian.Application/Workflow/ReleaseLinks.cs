@@ -2,7 +2,7 @@ namespace ReleaseGuardian.Application.Workflow;
 
 /// <summary>
 /// Where people can see a run and its workflow, for the links in notifications (configuration
-/// <c>Guardian:PublicBaseUrl</c>, e.g. <c>https://guardian.example.org</c>). Null leaves links out.
+/// <c>Api:PublicBaseUrl</c>, or the older <c>Guardian:PublicBaseUrl</c>, e.g. <c>https://guardian.example.org</c>). Null leaves links out.
 /// </summary>
 /// <param name="PublicBaseUrl">The host's public base URL, without a trailing slash.</param>
 public sealed record ReleaseLinks(string? PublicBaseUrl)

@@ -14,6 +14,13 @@ public static class ReleaseWorkflow
         context.SetCustomStatus(new WorkflowProgress("querying-signals",
             $"measuring {request.GuardianId} over {request.Start:u} to {request.End:u}"));
         var signals = await context.CallActivityAsync<SignalsResult>(WorkflowNames.QuerySignals, request);
+        if (signals.GuardianMissing)
+        {
+            // Deleted while the run waited: an outcome to end on at once, not an error for the retry policy.
+            var gone = JudgeRunResult.GuardianDeleted(request);
+            context.SetCustomStatus(new WorkflowProgress("done", gone.Headline));
+            return new EvaluationOutcome(request.GuardianId, request.RunId, gone.Status, gone.Decision, null, gone.Headline, null, null);
+        }
 
         context.SetCustomStatus(new WorkflowProgress("judging",
             $"judging {signals.Values.Count} measured signal(s), {signals.Failures.Count} unavailable"));

@@ -38,10 +38,24 @@ public sealed record EvaluationRequest(
 /// <param name="Values">Measured values by signal name.</param>
 /// <param name="Failures">Signals that could not be measured, with the reason (timeout, error, no rows).</param>
 /// <param name="Queries">The queries that were run, by signal, as evidence.</param>
+/// <param name="GuardianMissing">The guardian was deleted before its run was measured: an outcome, not an error to retry.</param>
 public sealed record SignalsResult(
     IReadOnlyDictionary<string, double> Values,
     IReadOnlyDictionary<string, string> Failures,
-    IReadOnlyDictionary<string, string> Queries);
+    IReadOnlyDictionary<string, string> Queries,
+    bool GuardianMissing = false)
+{
+    /// <summary>Nothing measured: the guardian is gone.</summary>
+    public static SignalsResult GuardianDeleted { get; } = new(
+        new Dictionary<string, double>(), new Dictionary<string, string>(), new Dictionary<string, string>(), GuardianMissing: true);
+}
+
+/// <summary>The status of a run whose guardian was deleted while it was in flight.</summary>
+public static class RunStatuses
+{
+    /// <summary>Nothing judged, rolled back or sent: the definition is gone.</summary>
+    public const string GuardianDeleted = "guardian-deleted";
+}
 
 /// <summary>Input of <see cref="WorkflowNames.JudgeRun"/>.</summary>
 /// <param name="Request">The evaluation.</param>
@@ -73,7 +87,17 @@ public sealed record JudgeRunResult(
     string? NotifyKind,
     Core.Flags.FlagChange? ChangeUnderTest = null,
     string? VerdictJson = null,
-    DateTimeOffset? JudgedAt = null);
+    DateTimeOffset? JudgedAt = null)
+{
+    /// <summary>Nothing judged: the guardian was deleted while its run was in flight. No rollback, no notification.</summary>
+    public static JudgeRunResult GuardianDeleted(EvaluationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new(request.RunId, RunStatuses.GuardianDeleted, "inconclusive", null,
+            $"guardian '{request.GuardianId}' was deleted while run {request.RunId} was in flight; nothing was judged",
+            false, null, false, null);
+    }
+}
 
 /// <summary>Input of <see cref="WorkflowNames.RollbackFlag"/>.</summary>
 /// <param name="GuardianId">The guardian.</param>
@@ -100,6 +124,9 @@ public static class RollbackResults
 
     /// <summary>The provider has no rollback API.</summary>
     public const string NotSupported = "not-supported";
+
+    /// <summary>The guardian was deleted while its run was in flight; nothing was rolled back.</summary>
+    public const string GuardianDeleted = RunStatuses.GuardianDeleted;
 }
 
 /// <summary>Outcome of <see cref="WorkflowNames.RollbackFlag"/>.</summary>

@@ -49,7 +49,8 @@ public sealed record WorkflowStatus(
 /// <summary>The result of scheduling an evaluation.</summary>
 /// <param name="InstanceId">The deterministic instance id.</param>
 /// <param name="Created">False when that instance already existed (a duplicate event): nothing new was started.</param>
-public sealed record WorkflowStart(string InstanceId, bool Created);
+/// <param name="Existing">When it already existed, the input it was started with (null if the host could not read it).</param>
+public sealed record WorkflowStart(string InstanceId, bool Created, EvaluationRequest? Existing = null);
 
 /// <summary>Starts release workflows. Idempotent per instance id: a duplicate request never starts a second one.</summary>
 public interface IWorkflowScheduler

@@ -66,7 +66,7 @@ public sealed class GuardianClient : IDisposable
     /// <summary>
     /// Posts a delivery to an inbound door (<c>api/events</c>, <c>api/webhooks/...</c>) exactly as given. The
     /// standalone server checks only the sender's signature there; a Functions app may also demand a function
-    /// key, so the key is sent when there is one. The server then echoes it as <c>code=</c> in the
+    /// key, so the key is sent when there is one. A Functions host writes its own system key as <c>code=</c> in the
     /// <c>statusQueryGetUri</c> it answers with, which is why printed links go through <see cref="ServerOutput.Redacted"/>.
     /// </summary>
     /// <param name="pathAndQuery">The route relative to the server, e.g. <c>api/events</c>.</param>

@@ -10,12 +10,12 @@ namespace ReleaseGuardian.Functions.Guardians;
 /// <summary>Guardian definitions and timelines: management routes (function key, plus <c>Guardian:ApiKey</c>).</summary>
 public sealed class GuardianFunctions(GuardianEndpoints endpoints, ManagementKey key)
 {
-    /// <summary><c>GET /api/guardians</c>.</summary>
+    /// <summary><c>GET /api/guardians?pageSize=&amp;continuation=</c>.</summary>
     [Function("ListGuardians")]
     public Task<IActionResult> ListGuardians(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = FunctionRoutes.Guardians)] HttpRequest http,
         CancellationToken cancellationToken) =>
-        HttpExchange.ManagementAsync(http, key, _ => endpoints.ListAsync(cancellationToken));
+        HttpExchange.ManagementAsync(http, key, request => endpoints.ListAsync(request, cancellationToken));
 
     /// <summary><c>PUT /api/guardians/{id}</c>.</summary>
     [Function("PutGuardian")]

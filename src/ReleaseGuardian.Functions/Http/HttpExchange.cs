@@ -17,9 +17,16 @@ internal static class HttpExchange
     /// <summary>An open route (authenticated by the sender's signature inside the use case).</summary>
     public static async Task<IActionResult> RespondAsync(HttpRequest http, Func<WebhookRequest, Task<ApiResponse>> answer)
     {
-        var (request, tooLarge) = await ApiRequestReader.ReadAsync(
-            http.Body, http.ContentLength, http.ContentType, http.Headers, http.Query, http.HttpContext.RequestAborted);
-        return new ApiResponseResult(tooLarge is not null ? ApiResponse.Problem(tooLarge) : await answer(request!));
+        var response = await ApiRequestReader.AnswerAsync(
+            http.Body, http.ContentLength, http.ContentType, http.Headers, http.Query, answer, http.HttpContext.RequestAborted);
+        if (response is null)
+        {
+            // The client is gone: nobody to answer, and not an error of ours.
+            http.HttpContext.Abort();
+            return new EmptyResult();
+        }
+
+        return new ApiResponseResult(response);
     }
 
     /// <summary>A management route: also checks <c>Guardian:ApiKey</c>, as the standalone server does.</summary>

@@ -19,9 +19,9 @@ internal sealed class DurableWorkflowScheduler(InvocationDurableClient invocatio
 
         // How a duplicate id is treated depends on the backend and versions (it may even restart a finished
         // instance), so look first.
-        if (await client.GetInstanceAsync(instanceId, cancellationToken) is not null)
+        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken) is { } existing)
         {
-            return new WorkflowStart(instanceId, Created: false);
+            return new WorkflowStart(instanceId, Created: false, existing.ReadInputAs<EvaluationRequest>());
         }
 
         try
@@ -34,12 +34,12 @@ internal sealed class DurableWorkflowScheduler(InvocationDurableClient invocatio
         {
             // OrchestrationAlreadyExistsException (an InvalidOperationException) or, from older hosts, an RpcException:
             // a concurrent delivery of the same event scheduled it first.
-            if (await client.GetInstanceAsync(instanceId, cancellationToken) is null)
+            if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken) is not { } raced)
             {
                 throw;
             }
 
-            return new WorkflowStart(instanceId, Created: false);
+            return new WorkflowStart(instanceId, Created: false, raced.ReadInputAs<EvaluationRequest>());
         }
     }
 }

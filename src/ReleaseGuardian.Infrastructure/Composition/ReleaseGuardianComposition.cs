@@ -49,7 +49,9 @@ public static class ReleaseGuardianComposition
         services.TryAddSingleton<IngestionService>();
         services.TryAddSingleton<RunService>();
         services.TryAddSingleton<IRollbackLedger>(sp => new TableRollbackLedger(sp.GetRequiredService<StorageTables>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(new ReleaseLinks(configuration["Guardian:PublicBaseUrl"]?.TrimEnd('/')));
+        var publicUrls = new HttpApi.PublicUrls(configuration);
+        services.TryAddSingleton(publicUrls);
+        services.TryAddSingleton(new ReleaseLinks(publicUrls.PublicBaseUrl));
         // Scoped: the rollback clients behind the catalog are typed HttpClients, created per scope.
         services.TryAddScoped<IReleaseActivities, ReleaseActivities>();
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using ReleaseGuardian.Application.Ingestion;
 
@@ -67,7 +68,60 @@ public static class ApiRequestReader
             }
         }
 
-        return (new WebhookRequest(buffer.AsMemory(0, filled), Flatten(headers), Flatten(query), contentType), null);
+        var received = buffer.AsMemory(0, filled);
+        if (JsonStrings.FindUndecodable(received.Span) is { } field)
+        {
+            return (null, IngestProblem.Malformed(field,
+                "is not valid Unicode text: a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair) or invalid UTF-8"));
+        }
+
+        return (new WebhookRequest(received, Flatten(headers), Flatten(query), contentType), null);
+    }
+
+    /// <summary>
+    /// Reads the request and lets <paramref name="answer"/> answer it, mapping what a hostile or vanished client can
+    /// cause: a malformed or too-slow body (Kestrel's <see cref="BadHttpRequestException"/>) is the 400 or 408 it
+    /// carries; a client gone mid-body, or mid-answer, is null: nothing to send, and nothing worth an error log.
+    /// </summary>
+    public static async Task<ApiResponse?> AnswerAsync(
+        Stream body,
+        long? contentLength,
+        string? contentType,
+        IEnumerable<KeyValuePair<string, StringValues>> headers,
+        IEnumerable<KeyValuePair<string, StringValues>> query,
+        Func<WebhookRequest, Task<ApiResponse>> answer,
+        CancellationToken requestAborted)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        WebhookRequest? request;
+        IngestProblem? problem;
+        try
+        {
+            (request, problem) = await ReadAsync(body, contentLength, contentType, headers, query, requestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's own words (bad chunk size data, body read timed out) carry no request content.
+            return ApiResponse.Problem(e.StatusCode, "body", e.Message);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            return null;
+        }
+
+        if (problem is not null)
+        {
+            return ApiResponse.Problem(problem);
+        }
+
+        try
+        {
+            return await answer(request!).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (requestAborted.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     private static Dictionary<string, string> Flatten(IEnumerable<KeyValuePair<string, StringValues>> values)

@@ -11,11 +11,28 @@ namespace ReleaseGuardian.Infrastructure.HttpApi;
 /// <summary>Guardian definitions and each guardian's timeline as HTTP answers; management routes.</summary>
 public sealed class GuardianEndpoints(GuardianService guardians, ITimelineStore timeline)
 {
-    /// <summary><c>GET /api/guardians</c>.</summary>
-    public async Task<ApiResponse> ListAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>GET /api/guardians?pageSize=&amp;continuation=</c>: one page ordered by id (<c>count</c> is this page's),
+    /// and the token of the next page, as the runs listing does.
+    /// </summary>
+    public async Task<ApiResponse> ListAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
-        var all = await guardians.ListAsync(cancellationToken);
-        return ApiResponse.Json(new { guardians = all.Select(Summary).ToList(), count = all.Count });
+        ArgumentNullException.ThrowIfNull(request);
+        var (pageSize, problem) = QueryPaging.PageSize(request);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        try
+        {
+            var page = await guardians.ListPageAsync(pageSize, QueryPaging.Continuation(request), cancellationToken);
+            return ApiResponse.Json(new { guardians = page.Items.Select(Summary).ToList(), count = page.Items.Count, continuation = page.Continuation });
+        }
+        catch (InvalidContinuationException e)
+        {
+            return ApiResponse.Problem(400, e.Field, e.Message);
+        }
     }
 
     // The media type itself, not a prefix: application/json-patch+json is a patch, not a definition to store.
@@ -37,14 +54,20 @@ public sealed class GuardianEndpoints(GuardianService guardians, ITimelineStore 
             return ApiResponse.Problem(415, "Content-Type", $"'{type}' is not application/json");
         }
 
+        var ifMatch = request.Header("If-Match");
+        if (!string.IsNullOrEmpty(ifMatch) && !IsEntityTag(ifMatch))
+        {
+            return ApiResponse.Problem(400, "If-Match", "must be one entity tag as the ETag header gave it, e.g. W/\"datetime'...'\", or *");
+        }
+
         var json = Encoding.UTF8.GetString(request.Body.Span);
-        var result = await guardians.PutAsync(id, json, request.Header("If-Match"), cancellationToken);
+        var result = await guardians.PutAsync(id, json, ifMatch, cancellationToken);
         switch (result)
         {
             case GuardianPutResult.Invalid invalid:
                 return ApiResponse.Validation(invalid.Errors.Select(e => (e.Path, e.Message)));
             case GuardianPutResult.Conflict:
-                return ApiResponse.Problem(409, "If-Match", $"guardian '{id}' changed since that ETag was read; GET it again and retry");
+                return ApiResponse.Problem(412, "If-Match", $"guardian '{id}' changed (or was deleted) since that ETag was read; GET it again and retry");
             case GuardianPutResult.Stored stored:
                 var body = Detail(stored.Guardian);
                 var response = stored.Created
@@ -55,6 +78,22 @@ public sealed class GuardianEndpoints(GuardianService guardians, ITimelineStore 
                 return ApiResponse.Empty(500);
         }
     }
+
+    // RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E (obs-text left out: the
+    // storage client sends it on as a header). Anything else used to reach that client and come back a 500.
+    private static bool IsEntityTag(string value)
+    {
+        if (value == "*")
+        {
+            return true;
+        }
+
+        var tag = value.StartsWith("W/", StringComparison.Ordinal) ? value.AsSpan(2) : value.AsSpan();
+        return tag.Length >= 2 && tag[0] == '"' && tag[^1] == '"' && !tag[1..^1].ContainsAnyExcept(EntityTagChars);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> EntityTagChars = System.Buffers.SearchValues.Create(
+        "!" + new string(Enumerable.Range(0x23, 0x7E - 0x23 + 1).Select(c => (char)c).ToArray()));
 
     /// <summary><c>GET /api/guardians/{id}</c>.</summary>
     public async Task<ApiResponse> GetAsync(string id, CancellationToken cancellationToken)

@@ -32,8 +32,16 @@ public sealed class ManagementKey(IConfiguration configuration)
             return ApiResponse.Problem(401, HeaderName, "the API key is missing; send it in the x-functions-key header or the code query parameter");
         }
 
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(presented))
+        var (left, right) = ComparedForms(expected, presented);
+        return CryptographicOperations.FixedTimeEquals(left, right)
             ? null
             : ApiResponse.Problem(401, HeaderName, "the API key is wrong");
     }
+
+    /// <summary>
+    /// What is compared: the SHA-256 digests of both keys. <see cref="CryptographicOperations.FixedTimeEquals"/>
+    /// answers at once when its inputs differ in length, which would tell a caller the key's length; digests never do.
+    /// </summary>
+    internal static (byte[] Expected, byte[] Presented) ComparedForms(string expected, string presented) =>
+        (SHA256.HashData(Encoding.UTF8.GetBytes(expected)), SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ReleaseGuardian.Application.Ingestion;
 using ReleaseGuardian.Application.Runs;
 using ReleaseGuardian.Application.Storage;
+using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Core.Definitions;
 using ReleaseGuardian.Core.LoadTests;
 
@@ -87,10 +88,20 @@ public sealed class RunEndpoints(RunService runs)
             return problem;
         }
 
-        var started = await runs.EvaluateAsync(id, order!, cancellationToken);
-        if (started is null)
+        WorkflowStart started;
+        switch (await runs.EvaluateAsync(id, order!, cancellationToken))
         {
-            return ApiResponse.NotFound("id", $"no guardian '{id}'");
+            case EvaluationResult.GuardianMissing:
+                return ApiResponse.NotFound("id", $"no guardian '{id}'");
+            case EvaluationResult.Differs differs:
+                return ApiResponse.Problem(409, differs.Fields[0],
+                    $"run '{differs.RunId}' was already requested with another {string.Join(", ", differs.Fields)}; "
+                    + "post the same input again, or choose another runId");
+            case EvaluationResult.Scheduled scheduled:
+                started = scheduled.Workflow;
+                break;
+            default:
+                return ApiResponse.Empty(500);
         }
 
         var (payload, statusUri) = CheckStatusJson.Of(checkStatus, started.InstanceId);
@@ -131,9 +142,10 @@ public sealed class RunEndpoints(RunService runs)
         if (json.TryGetProperty("runId", out var rid))
         {
             runId = rid.ValueKind == JsonValueKind.String ? rid.GetString() : null;
-            if (runId is null || runId.Length is 0 or > 64 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            // "." and ".." are path segments a URL resolves away: such a run could never be read back.
+            if (runId is null or "." or ".." || runId.Length is 0 or > 64 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             {
-                return (null, ApiResponse.Problem(400, "runId", "must be 1-64 letters, digits, '-', '_' or '.'"));
+                return (null, ApiResponse.Problem(400, "runId", "must be 1-64 letters, digits, '-', '_' or '.', and not '.' or '..'"));
             }
         }
 

@@ -99,6 +99,51 @@ public sealed class TableGuardianStore : IGuardianStore
         return guardians;
     }
 
+    /// <inheritdoc />
+    public async Task<ResultPage<StoredGuardian>> ListPageAsync(int pageSize, string? continuation, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, 1000);
+        var after = ParseToken(continuation);
+        var table = await _tables.GetAsync(StorageTables.Guardians, cancellationToken);
+        var filter = after is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {Partition}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey gt {after}");
+
+        // One more than asked tells whether another page follows, without an empty last page.
+        var rows = new List<TableEntity>(pageSize + 1);
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: pageSize + 1, cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+            if (rows.Count > pageSize)
+            {
+                break;
+            }
+        }
+
+        var page = rows.Take(pageSize).ToList();
+        var next = rows.Count > pageSize ? Base64Url.Encode(TokenVersion + page[^1].RowKey) : null;
+        return new ResultPage<StoredGuardian>(page.Select(ToGuardian).ToList(), next);
+    }
+
+    private const string TokenVersion = "guardians1\n";
+
+    private static string? ParseToken(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        var text = Base64Url.TryDecode(token);
+        if (text is null || !text.StartsWith(TokenVersion, StringComparison.Ordinal) || text.Length == TokenVersion.Length)
+        {
+            throw new InvalidContinuationException("continuation", "is not a guardians token");
+        }
+
+        return text[TokenVersion.Length..];
+    }
+
     private static async Task<WriteResult?> TryAddAsync(TableClient table, string id, string json, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var row = Row(id, json, now);

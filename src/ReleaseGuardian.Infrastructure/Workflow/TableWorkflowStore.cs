@@ -64,8 +64,10 @@ public sealed class TableWorkflowStore : IWorkflowScheduler, IWorkflowStatusRead
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            // The same guardian and run: a duplicate delivery. The instance that exists is the answer.
-            return new WorkflowStart(instanceId, Created: false);
+            // The same guardian and run: a duplicate delivery. The instance that exists is the answer, with its input
+            // so a caller can tell a true duplicate from the same run id asked for with other input.
+            var existing = await GetStatusAsync(instanceId, cancellationToken);
+            return new WorkflowStart(instanceId, Created: false, existing?.Input?.Deserialize(WorkflowJsonContext.Default.EvaluationRequest));
         }
 
         var local = _local is not null && _local.TryReserve();

@@ -12,17 +12,18 @@ internal static class GuardiansApi
     {
         var api = app.MapGroup("/").RequireManagementKey().WithTags("Guardians");
         api.MapGet(HttpRoutes.Guardians, (HttpContext http, GuardianEndpoints guardians) =>
-                ApiExchange.RespondAsync(http, _ => guardians.ListAsync(http.RequestAborted)))
-            .WithName("ListGuardians").WithSummary("Every guardian, summarised.")
-            .Returns<JsonElement>(StatusCodes.Status200OK, "{guardians:[{id, displayName, service, flag, metrics, objectives, updatedAt}], count}.");
+                ApiExchange.RespondAsync(http, request => guardians.ListAsync(request, http.RequestAborted)))
+            .WithName("ListGuardians").WithSummary("Every guardian, summarised, a page at a time.")
+            .Paged()
+            .Returns<JsonElement>(StatusCodes.Status200OK, "{guardians:[{id, displayName, service, flag, metrics, objectives, updatedAt}], count, continuation}.");
         api.MapPut(HttpRoutes.Guardian, (string id, HttpContext http, GuardianEndpoints guardians) =>
                 ApiExchange.RespondAsync(http, request => guardians.PutAsync(id, request, http.RequestAborted)))
             .WithName("PutGuardian").WithSummary("Creates or replaces a guardian definition (DESIGN.md §6); If-Match makes it conditional.")
             .Body<JsonElement>("The guardian definition (DESIGN.md §6).")
             .Returns<JsonElement>(StatusCodes.Status200OK, "Replaced: {id, etag, createdAt, updatedAt, definition}, with an ETag header.")
             .Returns<JsonElement>(StatusCodes.Status201Created, "Created: the same body, with ETag and Location headers.")
-            .Problem(StatusCodes.Status400BadRequest, "The id or the definition is invalid; errors lists every problem by JSON path.")
-            .Problem(StatusCodes.Status409Conflict, "If-Match: the guardian changed since that ETag was read.")
+            .Problem(StatusCodes.Status400BadRequest, "The id or the definition is invalid (errors lists every problem by JSON path), or If-Match is not one well-formed ETag (or *).")
+            .Problem(StatusCodes.Status412PreconditionFailed, "If-Match: the guardian changed since that ETag was read, or does not exist.")
             .Problem(StatusCodes.Status415UnsupportedMediaType, "Content-Type is not application/json.")
             .TooLarge();
         api.MapGet(HttpRoutes.Guardian, (string id, HttpContext http, GuardianEndpoints guardians) =>

@@ -52,27 +52,28 @@ internal static class OrchestrationStatusApi
     }
 }
 
-/// <summary>The Durable check-status payload (<c>id, statusQueryGetUri, ...</c>) for the standalone host.</summary>
+/// <summary>
+/// The Durable check-status payload (<c>id, statusQueryGetUri, ...</c>) for the standalone host. Its URLs are built on
+/// <see cref="PublicUrls"/>, never on an arbitrary Host header, and never carry the management key: a client follows
+/// them with the key in <c>x-functions-key</c>, as it sent it.
+/// </summary>
 internal static class CheckStatus
 {
     public static string StatusUri(HttpRequest request, string instanceId)
     {
-        var code = request.Headers[ApiKeyFilter.HeaderName].FirstOrDefault() ?? request.Query[ApiKeyFilter.QueryName].FirstOrDefault();
-        var uri = $"{request.Scheme}://{request.Host}/runtime/webhooks/durabletask/instances/{Uri.EscapeDataString(instanceId)}";
-        return string.IsNullOrEmpty(code) ? uri : uri + "?code=" + Uri.EscapeDataString(code);
+        var urls = request.HttpContext.RequestServices.GetRequiredService<PublicUrls>();
+        return $"{urls.BaseFor(request.Scheme, request.Host.Value)}/runtime/webhooks/durabletask/instances/{Uri.EscapeDataString(instanceId)}";
     }
 
     public static object Payload(HttpRequest request, string instanceId)
     {
         var status = StatusUri(request, instanceId);
-        var baseUri = status.Split('?')[0];
-        var query = status.Contains('?') ? "?" + status.Split('?')[1] : "";
         return new
         {
             id = instanceId,
             statusQueryGetUri = status,
-            sendEventPostUri = $"{baseUri}/raiseEvent/{{eventName}}{query}",
-            terminatePostUri = $"{baseUri}/terminate?reason={{text}}{query.Replace("?", "&")}",
+            sendEventPostUri = $"{status}/raiseEvent/{{eventName}}",
+            terminatePostUri = $"{status}/terminate?reason={{text}}",
             purgeHistoryDeleteUri = status,
         };
     }

@@ -43,6 +43,7 @@ internal static class RunsApi
             .Returns<CheckStatusDocument>(StatusCodes.Status202Accepted, "Started: the check-status payload; Location is its statusQueryGetUri.")
             .Problem(StatusCodes.Status400BadRequest, "start, end, purpose, runId or signals is invalid; field names it.")
             .Problem(StatusCodes.Status404NotFound, "id: no such guardian.")
+            .Problem(StatusCodes.Status409Conflict, "runId: already asked for with another window, purpose or signals; field names what differs.")
             .TooLarge();
         return app;
     }

@@ -26,8 +26,17 @@ public static class DashboardReport
             json.WriteStartObject();
             json.WriteString("generatedAt", now);
             json.WriteStartArray("guardians");
-            var list = await get("api/guardians", cancellationToken);
-            foreach (var summary in list.GetProperty("guardians").EnumerateArray())
+            var summaries = new List<JsonElement>();
+            string? continuation = null;
+            do
+            {
+                var page = await get("api/guardians?pageSize=200" + (continuation is null ? "" : "&continuation=" + Uri.EscapeDataString(continuation)), cancellationToken);
+                summaries.AddRange(page.GetProperty("guardians").EnumerateArray());
+                continuation = page.TryGetProperty("continuation", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            }
+            while (continuation is not null);
+
+            foreach (var summary in summaries)
             {
                 var id = Uri.EscapeDataString(summary.GetProperty("id").GetString()!);
                 json.WriteStartObject();

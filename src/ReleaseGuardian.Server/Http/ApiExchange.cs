@@ -13,9 +13,16 @@ internal static class ApiExchange
     public static async Task<IResult> RespondAsync(HttpContext http, Func<WebhookRequest, Task<ApiResponse>> answer)
     {
         var request = http.Request;
-        var (read, tooLarge) = await ApiRequestReader.ReadAsync(
-            request.Body, request.ContentLength, request.ContentType, request.Headers, request.Query, http.RequestAborted);
-        return new ApiResult(tooLarge is not null ? ApiResponse.Problem(tooLarge) : await answer(read!));
+        var response = await ApiRequestReader.AnswerAsync(
+            request.Body, request.ContentLength, request.ContentType, request.Headers, request.Query, answer, http.RequestAborted);
+        if (response is null)
+        {
+            // The client is gone: nobody to answer, and not an error of ours.
+            http.Abort();
+            return Results.Empty;
+        }
+
+        return new ApiResult(response);
     }
 
     /// <summary>Check-status payloads with this host's URLs, built from the request.</summary>

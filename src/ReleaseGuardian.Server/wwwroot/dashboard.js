@@ -7,6 +7,11 @@
   const SVG = 'http://www.w3.org/2000/svg';
   const KEY_STORAGE = 'release-guardian-api-key';
   const REFRESH_MS = 10000;
+  // Past this many guardians the page lists them all (searchable) and loads the full evidence only for the chosen
+  // ones: the evidence costs four requests and more per guardian, the list one request per 200 guardians.
+  const DETAIL_LIMIT = 5;
+  const PAGE_SIZE = 200;
+  let search = '';
 
   // ---------- DOM helpers (text always goes in as text, never as HTML) ----------
 
@@ -104,8 +109,18 @@
       return response.json();
     };
 
-    const list = await get('api/guardians');
-    const guardians = await Promise.all(list.guardians.map(async (summary) => {
+    // GET /api/guardians is paged (pageSize, continuation): follow it to the end.
+    const index = [];
+    let continuation = null;
+    do {
+      const page = await get(`api/guardians?pageSize=${PAGE_SIZE}` + (continuation ? `&continuation=${encodeURIComponent(continuation)}` : ''));
+      index.push(...page.guardians);
+      continuation = page.continuation || null;
+    } while (continuation);
+
+    const chosen = chosenGuardian();
+    const detailed = index.length <= DETAIL_LIMIT ? index : index.filter((g) => g.id === chosen).concat(chosen ? [] : index.slice(0, 1));
+    const guardians = await Promise.all(detailed.map(async (summary) => {
       const id = encodeURIComponent(summary.id);
       const [guardian, runPage, timeline, notifications] = await Promise.all([
         get(`api/guardians/${id}`),
@@ -116,7 +131,11 @@
       const runs = await Promise.all(runPage.runs.map((run) => get(`api/guardians/${id}/runs/${encodeURIComponent(run.runId)}`)));
       return { guardian, runs, timeline: timeline.entries, notifications: notifications.notifications };
     }));
-    return { generatedAt: new Date().toISOString(), guardians };
+    return { generatedAt: new Date().toISOString(), guardians, index };
+  }
+
+  function chosenGuardian() {
+    return new URLSearchParams(location.hash.slice(1)).get('guardian');
   }
 
   // What the page needs to know about one guardian, worked out once.
@@ -163,9 +182,43 @@
     const app = document.getElementById('app');
     document.getElementById('source').textContent = source;
     const guardians = (data.guardians || []).map(model);
-    app.replaceChildren(...(guardians.length === 0
+    const index = data.index && data.index.length > guardians.length ? renderIndex(data.index) : null;
+    app.replaceChildren(...(guardians.length === 0 && !index
       ? [el('p', { class: 'muted', text: 'No guardians yet. PUT one at /api/guardians/{id} (see the README).' })]
-      : guardians.map(renderGuardian)));
+      : [index, ...guardians.map(renderGuardian)]));
+  }
+
+  // Every guardian in one light list: a search box filters it as you type, a click loads that one's evidence.
+  function renderIndex(index) {
+    const focused = document.activeElement && document.activeElement.id === 'guardian-search';
+    const input = el('input', { id: 'guardian-search', type: 'search', placeholder: 'search by id, name, service or flag', 'aria-label': 'search guardians' });
+    input.value = search;
+    const count = el('span', { class: 'muted' });
+    const rows = index.map((g) => {
+      const text = [g.id, g.displayName, g.service, g.flag].filter(Boolean).join(' ').toLowerCase();
+      const row = el('li', { 'data-guardian-id': g.id },
+        el('a', { href: `#guardian=${encodeURIComponent(g.id)}` }, el('strong', { text: g.displayName || g.id })),
+        el('span', { class: 'muted', text: ` ${g.id} · ${g.service || ''} · ${g.flag || 'no flag'} · ${g.objectives} objectives` }));
+      row.searchText = text;
+      return row;
+    });
+    const filter = () => {
+      search = input.value;
+      const term = search.trim().toLowerCase();
+      let shown = 0;
+      for (const row of rows) {
+        row.hidden = term !== '' && !row.searchText.includes(term);
+        if (!row.hidden) shown += 1;
+      }
+      count.textContent = term === '' ? `${index.length} guardians` : `${shown} of ${index.length} guardians`;
+    };
+    input.addEventListener('input', filter);
+    filter();
+    const list = el('ul', { class: 'guardian-index' }, rows);
+    const section = el('section', { class: 'index', 'data-index': index.length },
+      el('div', { class: 'guardian-head' }, el('h1', { text: 'Guardians' }), count), input, list);
+    if (focused) queueMicrotask(() => input.focus());
+    return section;
   }
 
   function renderGuardian(m) {
@@ -479,13 +532,19 @@
     };
   }
 
+  let refresh = null;
+
   async function start(key) {
     try {
+      const began = performance.now();
       const data = await loadFromApi(key);
       try { sessionStorage.setItem(KEY_STORAGE, key); } catch { /* storage may be off */ }
       render(data, `live · ${location.host} · updated ${formatTime(data.generatedAt)} UTC`);
+      document.body.dataset.renderMs = String(Math.round(performance.now() - began));
       document.body.dataset.ready = 'true';
-      setTimeout(() => { if (document.visibilityState === 'visible') start(key); else setTimeout(() => start(key), REFRESH_MS); }, REFRESH_MS);
+      // One refresh timer, however often the hash changed in between.
+      clearTimeout(refresh);
+      refresh = setTimeout(() => { if (document.visibilityState === 'visible') start(key); else refresh = setTimeout(() => start(key), REFRESH_MS); }, REFRESH_MS);
     } catch (error) {
       if (error.status === 401) {
         try { sessionStorage.removeItem(KEY_STORAGE); } catch { /* storage may be off */ }
@@ -507,6 +566,9 @@
     let stored = null;
     try { stored = sessionStorage.getItem(KEY_STORAGE); } catch { /* storage may be off */ }
     const key = fromUrl || stored;
-    if (key) start(key); else askForKey();
+    if (key) {
+      start(key);
+      window.addEventListener('hashchange', () => start(key));
+    } else askForKey();
   }
 })();

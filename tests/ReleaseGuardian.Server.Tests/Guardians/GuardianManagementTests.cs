@@ -100,7 +100,7 @@ public sealed class GuardianManagementTests(AzuriteFixture azurite) : IDisposabl
     }
 
     [Fact]
-    public async Task A_put_with_a_stale_If_Match_is_a_409_conflict_and_the_current_ETag_succeeds()
+    public async Task A_put_with_a_stale_If_Match_is_a_412_precondition_failed_and_the_current_ETag_succeeds()
     {
         using var client = _server.Management();
         var first = await PutAsync(client, "checkout", Valid("checkout"));
@@ -109,10 +109,39 @@ public sealed class GuardianManagementTests(AzuriteFixture azurite) : IDisposabl
         var stale = await PutAsync(client, "checkout", Valid("checkout").Replace("Checkout service", "Stale", StringComparison.Ordinal), first.Headers["ETag"]);
         var current = await PutAsync(client, "checkout", Valid("checkout").Replace("Checkout service", "Current", StringComparison.Ordinal), second.Headers["ETag"]);
 
-        stale.AssertProblem(HttpStatusCode.Conflict, "If-Match");
+        stale.AssertProblem(HttpStatusCode.PreconditionFailed, "If-Match");
         Assert.True(current.Status == HttpStatusCode.OK, current.Body);
         var read = await GetAsync(client, "/api/guardians/checkout");
         Assert.Equal("Current", read.Json.GetProperty("definition").GetProperty("displayName").GetString());
+    }
+
+    [Theory]
+    // Issue 12, finding 9: each of these reached the storage client and came back a 500.
+    [InlineData("\"x")]
+    [InlineData("'")]
+    [InlineData("x")]
+    [InlineData("W/")]
+    [InlineData("\"a\"b\"")]
+    [InlineData("W/\"x")]
+    [InlineData("\"\u0001\"")]
+    public async Task A_malformed_If_Match_is_a_400_naming_If_Match_and_stores_nothing(string ifMatch)
+    {
+        using var client = _server.Management();
+        var first = await PutAsync(client, "checkout", Valid("checkout"));
+
+        var answer = await PutAsync(client, "checkout", Valid("checkout").Replace("Checkout service", "Changed", StringComparison.Ordinal), ifMatch);
+
+        answer.AssertProblem(HttpStatusCode.BadRequest, "If-Match");
+        var read = await GetAsync(client, "/api/guardians/checkout");
+        Assert.Equal(first.Headers["ETag"], read.Headers["ETag"]);
+    }
+
+    [Fact]
+    public async Task A_well_formed_If_Match_for_a_guardian_that_does_not_exist_is_412()
+    {
+        using var client = _server.Management();
+        var answer = await PutAsync(client, "nobody", Valid("nobody"), "W/\"datetime'2026-11-24T10%3A00%3A00.0000000Z'\"");
+        answer.AssertProblem(HttpStatusCode.PreconditionFailed, "If-Match");
     }
 
     [Fact]
@@ -131,6 +160,49 @@ public sealed class GuardianManagementTests(AzuriteFixture azurite) : IDisposabl
         Assert.Equal("launchdarkly:new-checkout", guardians["checkout"].GetProperty("flag").GetString());
         Assert.Equal(JsonValueKind.Null, guardians["search"].GetProperty("flag").ValueKind);
         Assert.Equal(2, guardians["checkout"].GetProperty("objectives").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_list_is_paged_by_pageSize_and_continuation_in_id_order_each_guardian_once()
+    {
+        // Issue 12, finding 13: the list was one unpaged answer, and 536 guardians stalled the dashboard.
+        using var client = _server.Management();
+        var ids = Enumerable.Range(0, 7).Select(i => $"g-{i}").ToList();
+        foreach (var id in ids.AsEnumerable().Reverse())
+        {
+            await PutAsync(client, id, GuardianApiClient.Definition(id, service: id));
+        }
+
+        var seen = new List<string>();
+        var pages = new List<int>();
+        string? continuation = null;
+        do
+        {
+            var page = await GetAsync(client, "/api/guardians?pageSize=3" + (continuation is null ? "" : "&continuation=" + Uri.EscapeDataString(continuation)));
+            Assert.True(page.Status == HttpStatusCode.OK, page.Body);
+            var items = page.Json.GetProperty("guardians").EnumerateArray().Select(g => g.GetProperty("id").GetString()!).ToList();
+            Assert.Equal(items.Count, page.Json.GetProperty("count").GetInt32());
+            seen.AddRange(items);
+            pages.Add(items.Count);
+            continuation = page.Json.GetProperty("continuation").ValueKind == JsonValueKind.String ? page.Json.GetProperty("continuation").GetString() : null;
+        }
+        while (continuation is not null);
+
+        Assert.Equal([3, 3, 1], pages);
+        Assert.Equal(ids, seen);
+    }
+
+    [Theory]
+    [InlineData("pageSize=0", "pageSize")]
+    [InlineData("pageSize=201", "pageSize")]
+    [InlineData("pageSize=x", "pageSize")]
+    [InlineData("continuation=not-a-token", "continuation")]
+    [InlineData("continuation=cnVuczEKdDE", "continuation")] // a runs token ("runs1\nt1") is not a guardians token
+    public async Task A_bad_paging_parameter_on_the_list_is_a_400_naming_it(string query, string field)
+    {
+        using var client = _server.Management();
+        await PutAsync(client, "checkout", Valid("checkout"));
+        (await GetAsync(client, "/api/guardians?" + query)).AssertProblem(HttpStatusCode.BadRequest, field);
     }
 
     [Fact]

@@ -41,8 +41,10 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
             Assert.StartsWith("http", payload.GetProperty(uri).GetString());
         }
 
-        // The status URI carries the key, so any client can follow it as it would on Functions.
-        var pending = await scenario.Anonymous.GetAsync(statusUri);
+        // The status URI never carries the management key (issue 12, finding 6): it is followed with the key in the header.
+        Assert.DoesNotContain("code=", statusUri, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await scenario.Anonymous.GetAsync(statusUri)).StatusCode);
+        var pending = await scenario.Api.GetAsync(statusUri);
         Assert.Equal(HttpStatusCode.Accepted, pending.StatusCode);
         Assert.Equal(statusUri, pending.Headers.Location?.ToString());
         var pendingBody = await pending.Content.ReadFromJsonAsync<JsonElement>();
@@ -57,7 +59,7 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
         var runner = scenario.Server.Services.GetRequiredService<WorkflowRunner>();
         await runner.RunInstanceAsync(instanceId, CancellationToken.None);
 
-        var done = await scenario.Anonymous.GetAsync(statusUri);
+        var done = await scenario.Api.GetAsync(statusUri);
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
         var doneBody = await done.Content.ReadFromJsonAsync<JsonElement>();
         AssertDurableShape(doneBody, instanceId);
@@ -133,6 +135,9 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
     [InlineData("""{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","signals":[1]}""", "signals")]
     [InlineData("""{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","signals":{"latency.p95":1e400}}""", "signals[\"latency.p95\"]")]
     [InlineData("""{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","runId":"a/b"}""", "runId")]
+    // Issue 12, finding 8: a run called "." or ".." could never be read back (the URL normalises it away).
+    [InlineData("""{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","runId":"."}""", "runId")]
+    [InlineData("""{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","runId":".."}""", "runId")]
     [InlineData("""[1,2]""", "$")]
     [InlineData("""{"start":""", "$")]
     public async Task A_bad_evaluation_request_is_rejected_with_400_naming_the_field_and_starts_nothing(string body, string field)
@@ -163,6 +168,61 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
 
         var anonymous = await scenario.Anonymous.PostAsync("/api/guardians/nobody/evaluations", Json($$"""{ {{Window}} }"""));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_same_evaluation_posted_twice_is_202_both_times_and_a_different_window_or_signals_under_that_runId_is_409_naming_what_differs()
+    {
+        // Issue 12, finding 11: the second input used to be dropped silently with a 202.
+        await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Workflow:Enabled"] = "false" });
+        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl, Scenario.StaticObjectives));
+        const string Original = """{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","runId":"same-1","signals":{"latency.p95":312.5,"errors.rate":0.004}}""";
+
+        var first = await scenario.Api.PostAsync("/api/guardians/checkout/evaluations", Json(Original));
+        // The same input again, its signals in another order: still the same evaluation.
+        var again = await scenario.Api.PostAsync("/api/guardians/checkout/evaluations", Json(
+            """{"runId":"same-1","signals":{"errors.rate":0.004,"latency.p95":312.5},"end":"2026-11-24T10:05:00Z","start":"2026-11-24T10:00:00Z"}"""));
+        var otherEnd = await scenario.Api.PostAsync("/api/guardians/checkout/evaluations", Json(Original.Replace("10:05:00Z", "10:06:00Z", StringComparison.Ordinal)));
+        var otherSignals = await scenario.Api.PostAsync("/api/guardians/checkout/evaluations", Json(Original.Replace("312.5", "900", StringComparison.Ordinal)));
+        var otherPurpose = await scenario.Api.PostAsync("/api/guardians/checkout/evaluations", Json(Original.Replace("\"runId\"", "\"purpose\":\"training\",\"runId\"", StringComparison.Ordinal)));
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        foreach (var (answer, field) in new[] { (otherEnd, "end"), (otherSignals, "signals"), (otherPurpose, "purpose") })
+        {
+            var text = await answer.Content.ReadAsStringAsync();
+            Assert.True(answer.StatusCode == HttpStatusCode.Conflict, $"{field}: {(int)answer.StatusCode} {text}");
+            var problem = JsonDocument.Parse(text).RootElement;
+            Assert.Equal(field, problem.GetProperty("field").GetString());
+            Assert.Contains("same-1", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        // The instance keeps the first input.
+        var status = await (await scenario.Api.GetAsync("/runtime/webhooks/durabletask/instances/checkout%3Asame-1")).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(312.5, status.GetProperty("input").GetProperty("loadTestSignals").GetProperty("latency.p95").GetDouble());
+    }
+
+    [Fact]
+    public async Task A_guardian_deleted_while_its_evaluation_waits_ends_the_instance_at_once_with_a_clear_status_not_retries()
+    {
+        // Issue 12, finding 10: a missing guardian used to throw inside every activity, so the instance was retried
+        // for about ten minutes before it failed.
+        await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Workflow:Enabled"] = "false" });
+        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl, Scenario.StaticObjectives));
+        var response = await scenario.Api.PostAsync("/api/guardians/checkout/evaluations",
+            Json($$"""{ {{Window}}, "runId":"orphan-1", "signals":{"latency.p95":312.5,"errors.rate":0.004} }"""));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await scenario.Api.DeleteAsync("/api/guardians/checkout")).StatusCode);
+
+        var runner = scenario.Server.Services.GetRequiredService<WorkflowRunner>();
+        await runner.RunInstanceAsync("checkout:orphan-1", CancellationToken.None);
+
+        var done = await scenario.GetJsonAsync("/runtime/webhooks/durabletask/instances/checkout%3Aorphan-1");
+        Assert.Equal("Completed", done.GetProperty("runtimeStatus").GetString());
+        var output = done.GetProperty("output");
+        Assert.Equal("guardian-deleted", output.GetProperty("status").GetString());
+        Assert.Equal("inconclusive", output.GetProperty("decision").GetString());
+        Assert.Contains("deleted", output.GetProperty("headline").GetString(), StringComparison.Ordinal);
     }
 
     private static void AssertDurableShape(JsonElement status, string instanceId)

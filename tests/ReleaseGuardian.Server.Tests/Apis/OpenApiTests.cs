@@ -68,11 +68,11 @@ public sealed class OpenApiTests(AzuriteFixture azurite) : IDisposable
             }
         }
 
-        Assert.All(["400", "401", "404", "409", "413", "415"], status =>
+        Assert.All(["400", "401", "404", "409", "412", "413", "415"], status =>
             Assert.Contains(operations, o => o.Operation.GetProperty("responses").TryGetProperty(status, out _)));
         // The routes' own words, not the generator's reason phrases.
         var put = operations.Single(o => o.Route == "PUT /api/guardians/{id}").Operation.GetProperty("responses");
-        Assert.Contains("If-Match", put.GetProperty("409").GetProperty("description").GetString());
+        Assert.Contains("If-Match", put.GetProperty("412").GetProperty("description").GetString());
         Assert.Contains("x-functions-key", put.GetProperty("401").GetProperty("description").GetString());
         Assert.Contains("errors", put.GetProperty("400").GetProperty("description").GetString());
         var problemSchema = document.GetProperty("components").GetProperty("schemas").GetProperty("ApiProblem").GetProperty("properties");

@@ -40,6 +40,20 @@ else
   export RELEASEGUARDIAN_TEST_UNLEASH_PROBLEM="Unleash could not be installed or started by eng/test.sh; see .test-results/unleash-install.log"
 fi
 
+# shellcheck source=eng/artillery.sh
+source "$root/eng/artillery.sh"
+if ! timed artillery_install >"$results/artillery-install.log" 2>&1; then
+  log "Artillery could not be installed; see .test-results/artillery-install.log"
+  export RELEASEGUARDIAN_TEST_ARTILLERY_PROBLEM="Artillery could not be installed by eng/test.sh; see .test-results/artillery-install.log"
+fi
+
+# shellcheck source=eng/prometheus.sh
+source "$root/eng/prometheus.sh"
+if ! timed prometheus_install >"$results/prometheus-install.log" 2>&1; then
+  log "Prometheus could not be installed; see .test-results/prometheus-install.log"
+  export RELEASEGUARDIAN_TEST_PROMETHEUS_PROBLEM="Prometheus could not be installed by eng/test.sh; see .test-results/prometheus-install.log"
+fi
+
 log "building Functions.sln"
 if ! dotnet build "$root/Functions.sln" -c Release -nologo -v quiet -clp:ErrorsOnly; then
   echo "tests: 0 passed, 1 failed"

@@ -18,6 +18,8 @@ source "$root/eng/azurite.sh"
 azurite_install
 # The dashboard's browser test drives Debian's Chromium, headless (it fails, never skips, without it).
 command -v chromium >/dev/null 2>&1 || { log "installing chromium"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >"$results/chromium-install.log" 2>&1 || log "chromium could not be installed; see .test-results/chromium-install.log"; }
+# The Chromium install above ran apt-get update; the real-system installs below need not run it again.
+[ -f "$results/chromium-install.log" ] && export _RG_APT_UPDATED=1
 azurite_start "$results/azurite.log"
 stop_all() { unleash_stop; azurite_stop; }
 trap stop_all EXIT

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using ReleaseGuardian.Demo.Checkout;
 using ReleaseGuardian.Demo.Emulation;
+using Microsoft.AspNetCore.Http;
 using ReleaseGuardian.Server.Tests.Support;
 using ReleaseGuardian.Testing;
 
@@ -84,6 +85,80 @@ public sealed class RealPrometheusTests(AzuriteFixture azurite) : IDisposable
         Assert.InRange(measuredErrorRate, 0.05, 0.6);
         // Prometheus extrapolates increase() to the window and also counts its own scrapes of /metrics.
         Assert.InRange(run.GetProperty("signals").GetProperty("traffic.requests").GetDouble(), sent * 0.6, sent * 2.0);
+    }
+
+    [Fact]
+    public async Task The_default_queries_find_a_service_named_only_on_target_info_with_the_JS_exporters_unsuffixed_histogram()
+    {
+        var executable = RealSystem.Require(RealSystem.Prometheus, "Prometheus");
+        // What OpenTelemetry JS's Prometheus exporter serves for an HTTP server (its PrometheusSerializer.ts in
+        // open-telemetry/opentelemetry-js experimental/packages/opentelemetry-exporter-prometheus): the name only
+        // sanitised (no _seconds), count and sum before the buckets, the scope as otel_scope_name, and the resource
+        // (service.name) on target_info alone. The counts grow with time: 8 answered and 2 failed checkouts a
+        // second, each taking 30 ms, so p95 is interpolated inside the (0.025, 0.05] bucket.
+        var started = DateTime.UtcNow;
+        await using var node = await LoopbackServer.StartAsync(async (_, context) =>
+        {
+            var seconds = Math.Floor((DateTime.UtcNow - started).TotalSeconds * 10) / 10;
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await context.Response.WriteAsync(JsExporterText(ok: 8 * seconds, failed: 2 * seconds));
+        });
+        // The scrape job is not named after the service: only target_info says which service this is.
+        await using var prometheus = await PrometheusServer.StartAsync(executable, Path.Combine(_folder, "prometheus-js"), "node-shop", new Uri(node.BaseAddress, "metrics"));
+        // Several scrapes, so rate() over the window has samples to work with even when scrapes come late on a busy machine.
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        var end = DateTimeOffset.UtcNow;
+
+        await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Outbound:AllowPrivateNetworks"] = "true" });
+        await scenario.PutGuardianAsync("cart", $$"""
+            {"id":"cart","displayName":"Cart (Node.js)","service":"cart",
+             "metrics":{"source":"prometheus","url":"{{prometheus.BaseAddress}}"},
+             "objectives":[{"name":"p95 latency","signal":"latency.p95","direction":"lowerIsBetter","thresholds":{"mode":"static","failure":500} },
+                           {"name":"error rate","signal":"errors.rate","direction":"lowerIsBetter","thresholds":{"mode":"static","failure":0.05} }],
+             "policy":{"rollbackOn":["nogo"],"notify":[]} }
+            """);
+        var response = await scenario.Api.PostAsync("/api/guardians/cart/evaluations", new StringContent(
+            $$"""{"start":"{{end.AddSeconds(-8).ToString("O", CultureInfo.InvariantCulture)}}","end":"{{end.ToString("O", CultureInfo.InvariantCulture)}}"}""",
+            Encoding.UTF8, "application/json"));
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var status = await scenario.WaitForCompletionAsync((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+
+        var output = status.GetProperty("output");
+        var run = await scenario.GetJsonAsync($"/api/guardians/cart/runs/{output.GetProperty("runId").GetString()}");
+        Assert.True(output.GetProperty("decision").GetString() == "nogo", run.GetRawText());
+        Assert.Equal(0.2, run.GetProperty("signals").GetProperty("errors.rate").GetDouble(), 3);
+        Assert.Equal(25 + (0.95 * 25), run.GetProperty("signals").GetProperty("latency.p95").GetDouble(), 3);
+        var explanation = run.GetProperty("verdict").GetProperty("objectives")[0].GetProperty("explanation").GetString()!;
+        Assert.Contains("# convention: http_server_request_duration (OpenTelemetry JS Prometheus exporter", explanation);
+        Assert.Contains("service only on target_info", explanation);
+    }
+
+    // One scrape of a Node.js service instrumented with OpenTelemetry JS (semantic conventions 1.23+ names and units).
+    private static string JsExporterText(double ok, double failed)
+    {
+        static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+        var text = new StringBuilder("""
+            # HELP target_info Target metadata
+            # TYPE target_info gauge
+            target_info{service_name="cart",telemetry_sdk_language="nodejs",telemetry_sdk_name="opentelemetry",telemetry_sdk_version="2.0.1"} 1
+            # HELP http_server_request_duration Duration of HTTP server requests.
+            # UNIT http_server_request_duration s
+            # TYPE http_server_request_duration histogram
+
+            """.Replace("\r", "", StringComparison.Ordinal));
+        foreach (var (code, count) in new[] { ("200", ok), ("500", failed) })
+        {
+            var labels = $"http_request_method=\"POST\",http_route=\"/cart\",http_response_status_code=\"{code}\",otel_scope_name=\"@opentelemetry/instrumentation-http\",otel_scope_version=\"0.200.0\"";
+            text.Append(CultureInfo.InvariantCulture, $"http_server_request_duration_count{{{labels}}} {F(count)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"http_server_request_duration_sum{{{labels}}} {F(count * 0.03)}\n");
+            foreach (var le in new[] { "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "+Inf" })
+            {
+                var inBucket = double.Parse(le == "+Inf" ? "1" : le, CultureInfo.InvariantCulture) >= 0.03 || le == "+Inf" ? count : 0;
+                text.Append(CultureInfo.InvariantCulture, $"http_server_request_duration_bucket{{{labels},le=\"{le}\"}} {F(inBucket)}\n");
+            }
+        }
+
+        return text.ToString();
     }
 
     private static async Task<(int Sent, int Failed)> DriveAsync(Uri checkout, int requests, TimeSpan over)

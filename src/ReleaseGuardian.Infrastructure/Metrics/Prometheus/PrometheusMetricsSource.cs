@@ -51,6 +51,7 @@ public sealed partial class PrometheusMetricsSource(IHttpClientFactory httpClien
             {
                 failures[signal.Signal] = unmatched;
                 queries[signal.Signal] = PrometheusQueries.For(signal, request)!;
+                LogQueryFailed(logger, request.Guardian.Id, signal.Signal, unmatched);
                 continue;
             }
 
@@ -85,9 +86,9 @@ public sealed partial class PrometheusMetricsSource(IHttpClientFactory httpClien
     }
 
     // The first convention, in PrometheusConvention.All's order, under which the service has series in the window, from
-    // one query (PrometheusQueries.Probe). When the answer does not say (an error, a timeout, a stand-in that answers
-    // anything), the first convention is used and its queries report what is wrong; when Prometheus has no series of
-    // the service under any convention, that is the failure, naming what was tried.
+    // one query (PrometheusQueries.Probe). When the answer does not say (an error answer, a stand-in that answers
+    // anything), none is confirmed: the first convention's queries run and report what is wrong. When Prometheus has
+    // no series of the service under any convention, or does not answer at all, that is every default signal's failure.
     private static async Task<(PrometheusConvention? Convention, string? Unmatched)> FindConventionAsync(
         HttpClient client, Uri baseUrl, MetricsRequest request, string time, TimeSpan timeout, CancellationToken ct)
     {
@@ -101,7 +102,14 @@ public sealed partial class PrometheusMetricsSource(IHttpClientFactory httpClien
                           "name yours in metrics.queries");
         }
 
-        return (PrometheusConvention.All[answer.Value is { } index ? (int)index : 0], null);
+        if (answer.Failure is { } failure && (failure.StartsWith("timed out", StringComparison.Ordinal) || failure.StartsWith("request failed", StringComparison.Ordinal)))
+        {
+            // Prometheus did not answer at all: asking it every signal's query would only wait out the timeout again.
+            return (null, failure);
+        }
+
+        // Null (unconfirmed): the queries follow the first convention, and the evidence claims no match.
+        return (answer.Value is { } index ? PrometheusConvention.All[(int)index] : null, null);
     }
 
     // The lowest convention index among the probe's series (as the value), "no data", or another failure.

@@ -188,13 +188,18 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
         progress.LoadTestStarted(testId, label, variant, settings.Load);
         var result = await ConstantRateLoad.RunAsync(
             load, checkout.CheckoutUri, settings.Load, new InlineProgress<LoadProgress>(progress.LoadTestProgress), cancellationToken);
+        var (windowStart, windowEnd) = (result.Start, result.End);
         if (settings.PrometheusUrl is not null)
         {
-            // The window is judged from Prometheus: wait for the scrapes that cover its end (one a second).
+            // The window is judged from Prometheus, which scrapes once a second (later on a busy machine): wait for the
+            // scrapes that cover its end, and judge a window wide enough for rate() to have several samples. The idle
+            // margins add no requests, so counts, error rate and latency are those of the load test.
             await Task.Delay(ScrapeSettle, cancellationToken);
+            (windowStart, windowEnd) = (result.Start - ScrapeSettle, result.End + ScrapeSettle);
         }
+
         var instanceId = await guardian.PostK6SummaryAsync(
-            settings.GuardianId, purpose, testId, result.Start, result.End, K6Summary.ToJson(result), cancellationToken);
+            settings.GuardianId, purpose, testId, windowStart, windowEnd, K6Summary.ToJson(result), cancellationToken);
         var state = await guardian.WaitForWorkflowAsync(instanceId, progress.Evaluating, WorkflowTimeout, cancellationToken);
         DemoRun run;
         if (state.RuntimeStatus == "Completed" && state.Output is { ValueKind: JsonValueKind.Object } output)
@@ -221,7 +226,7 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
         return run;
     }
 
-    private static readonly TimeSpan ScrapeSettle = TimeSpan.FromSeconds(2.5);
+    private static readonly TimeSpan ScrapeSettle = TimeSpan.FromSeconds(3);
 
     private async Task WarmUpAsync(CancellationToken cancellationToken)
     {

@@ -236,9 +236,8 @@ public sealed class ReleaseActivities(
     private async Task<(string ChangeId, RollbackClaim Claim)?> RolledBackChangeRestoredByAsync(
         IReadOnlyList<FlagChange> recent, FlagChange change, CancellationToken cancellationToken)
     {
-        var before = recent
-            .Where(c => c.ChangeId != change.ChangeId && c.ChangedAt < change.ChangedAt)
-            .MaxBy(c => c.ChangedAt);
+        var before = FlagChangeOrder.Latest(recent
+            .Where(c => c.ChangeId != change.ChangeId && c.ChangedAt < change.ChangedAt));
         if (before?.Previous is null || before.Previous != change.Current)
         {
             return null;
@@ -261,10 +260,11 @@ public sealed class ReleaseActivities(
             .Where(r => r.RunId != request.RunId && r.WindowEnd <= request.End)
             .MaxBy(r => r.WindowEnd);
         var since = previous?.WindowEnd ?? DateTimeOffset.MinValue;
-        var latest = (await events.GetChangesSinceAsync(Storage.FlagScope.Of(guardian.Flag), since, 50, cancellationToken))
+        // Of changes at the same moment, one that states the flag's on/off state wins over one that does not (Unleash's
+        // first release sends feature-strategy-add and feature-environment-enabled together), then the larger id.
+        var latest = FlagChangeOrder.Latest((await events.GetChangesSinceAsync(Storage.FlagScope.Of(guardian.Flag), since, 50, cancellationToken))
             .Select(e => e.Change)
-            .Where(c => c.ChangedAt > since && c.ChangedAt <= request.End)
-            .MaxBy(c => c.ChangedAt);
+            .Where(c => c.ChangedAt > since && c.ChangedAt <= request.End));
         return latest is null ? null : latest with { RawPayload = null };
     }
 

@@ -45,11 +45,18 @@ public static class DemoCommand
             Description = "Duration of each load test in seconds.",
             DefaultValueFactory = _ => 4,
         };
+        var metricsOption = new Option<string>("--metrics")
+        {
+            Description = "Where the guardian's signals come from: loadtest (the load tests' own numbers) or prometheus (a real Prometheus scraping the checkout service; needs the 'prometheus' executable, e.g. apt-get install prometheus).",
+            DefaultValueFactory = _ => "loadtest",
+        };
+        metricsOption.AcceptOnlyFromAmong("loadtest", "prometheus");
         var command = new Command("demo", "Watch a bad flag change get caught and rolled back, end to end, on this machine (about a minute).")
         {
             outputOption,
             rateOption,
             secondsOption,
+            metricsOption,
         };
         command.SetAction(parseResult =>
         {
@@ -62,7 +69,11 @@ public static class DemoCommand
             }
 
             return Execute(
-                new DemoHostOptions { WorkDirectory = parseResult.GetValue(outputOption), RequestsPerSecond = rate, LoadDuration = TimeSpan.FromSeconds(seconds) },
+                new DemoHostOptions
+                {
+                    WorkDirectory = parseResult.GetValue(outputOption), RequestsPerSecond = rate, LoadDuration = TimeSpan.FromSeconds(seconds),
+                    Metrics = parseResult.GetValue(metricsOption) ?? "loadtest",
+                },
                 output,
                 error);
         });

@@ -33,6 +33,10 @@ public sealed record DemoHostOptions
     /// </summary>
     public Func<HttpMessageHandler, HttpMessageHandler>? WrapLoadHandler { get; init; }
 
+    /// <summary>Where the guardian's signals come from: <c>loadtest</c> (default) or <c>prometheus</c>, a real Prometheus
+    /// (Debian's <c>prometheus</c>, found on PATH) that scrapes the checkout service.</summary>
+    public string Metrics { get; init; } = "loadtest";
+
     /// <summary>Runs after the report is written and before anything is stopped (the browser test opens the dashboard here).</summary>
     public Func<DemoSession, CancellationToken, Task>? BeforeShutdown { get; init; }
 }
@@ -48,8 +52,8 @@ public sealed record DemoSession(Uri ServerAddress, string ApiKey, DemoOutcome O
 /// <summary>
 /// Starts everything the demo needs and stops all of it again, also when cancelled (Ctrl+C): Azurite (one
 /// already listening on 127.0.0.1:10000-10002 is reused; otherwise it is installed from npm on first use and
-/// started on free ports, in memory), the Release Guardian server in-process on a free loopback port, and
-/// the checkout service; then it tells the story (<see cref="DemoScenario"/>) and saves the dashboard as a
+/// started on free ports, in memory), the Release Guardian server in-process on a free loopback port, the
+/// checkout service, and with <c>--metrics prometheus</c> a real Prometheus scraping it; then it tells the story (<see cref="DemoScenario"/>) and saves the dashboard as a
 /// self-contained HTML report.
 /// </summary>
 public static class DemoHost
@@ -62,6 +66,12 @@ public static class DemoHost
         var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "release-guardian-demo", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss") + "-" + Environment.ProcessId);
         Directory.CreateDirectory(work);
         var flagFile = Path.Combine(work, "flags.json");
+        var withPrometheus = string.Equals(options.Metrics, "prometheus", StringComparison.Ordinal);
+        var prometheusExecutable = withPrometheus
+            ? PrometheusServer.FindExecutable() ?? throw new InvalidOperationException(
+                "--metrics prometheus needs a real Prometheus and none is installed (no 'prometheus' on PATH). Install it " +
+                "(Debian: sudo apt-get install prometheus; eng/test.sh does it too), or run the demo without --metrics prometheus.")
+            : null;
         var settings = new DemoSettings
         {
             FlagFile = flagFile,
@@ -69,6 +79,7 @@ public static class DemoHost
         };
 
         AzuriteEmulator? azurite = null;
+        PrometheusServer? prometheus = null;
         WebApplication? server = null;
         CheckoutService? checkout = null;
         try
@@ -78,6 +89,16 @@ public static class DemoHost
             if (storage is null)
             {
                 (storage, azurite) = await StorageAsync(work, progress, cancellationToken);
+            }
+
+            await File.WriteAllTextAsync(flagFile, FlagdFlagFile.Create(settings.FlagKey, on: false), cancellationToken);
+            checkout = await CheckoutService.StartAsync(flagFile, new CheckoutServiceOptions { ExportPrometheus = withPrometheus }, cancellationToken);
+            progress.Note($"checkout service on {checkout.BaseAddress}, flag '{settings.FlagKey}' {checkout.Flag.VariantOrDefault} in {flagFile}");
+            if (prometheusExecutable is not null)
+            {
+                prometheus = await PrometheusServer.StartAsync(prometheusExecutable, Path.Combine(work, "prometheus"), "checkout", checkout.MetricsUri, cancellationToken);
+                settings = settings with { PrometheusUrl = prometheus.BaseAddress.ToString().TrimEnd('/') };
+                progress.Note($"Prometheus ({prometheusExecutable}) on {prometheus.BaseAddress}, scraping {checkout.MetricsUri} every second");
             }
 
             server = GuardianServerApp.Create([], builder =>
@@ -90,10 +111,6 @@ public static class DemoHost
             await server.StartAsync(cancellationToken);
             var serverAddress = new Uri(server.Urls.First().TrimEnd('/') + "/");
             progress.Note($"Release Guardian server on {serverAddress} (storage prefix {settings.StoragePrefix})");
-
-            await File.WriteAllTextAsync(flagFile, FlagdFlagFile.Create(settings.FlagKey, on: false), cancellationToken);
-            checkout = await CheckoutService.StartAsync(flagFile, cancellationToken: cancellationToken);
-            progress.Note($"checkout service on {checkout.BaseAddress}, flag '{settings.FlagKey}' {checkout.Flag.VariantOrDefault} in {flagFile}");
 
             using var guardianHttp = new HttpClient { BaseAddress = serverAddress, Timeout = TimeSpan.FromSeconds(30) };
             HttpMessageHandler loadHandler = new SocketsHttpHandler { MaxConnectionsPerServer = 256 };
@@ -119,6 +136,11 @@ public static class DemoHost
             if (checkout is not null)
             {
                 await QuietlyAsync(() => checkout.DisposeAsync().AsTask());
+            }
+
+            if (prometheus is not null)
+            {
+                await QuietlyAsync(() => prometheus.DisposeAsync().AsTask());
             }
 
             if (server is not null)

@@ -28,6 +28,12 @@ public sealed class CheckoutServiceOptions
 
     /// <summary>Extra latency of the new checkout (default 80-180 ms).</summary>
     public (int MinMs, int MaxMs) ExtraLatencyWhenOn { get; set; } = (80, 180);
+
+    /// <summary>
+    /// Serve the request metrics in Prometheus' text format at <c>GET /metrics</c> (OpenTelemetry's Prometheus exporter
+    /// over ASP.NET Core's own <c>http.server.request.duration</c>), for a Prometheus to scrape (default off).
+    /// </summary>
+    public bool ExportPrometheus { get; set; }
 }
 
 /// <summary>
@@ -57,6 +63,9 @@ public sealed class CheckoutService : IAsyncDisposable
     /// <summary>The route the load generator drives.</summary>
     public Uri CheckoutUri => new(BaseAddress, "checkout");
 
+    /// <summary>Where a Prometheus scrapes the request metrics, when <see cref="CheckoutServiceOptions.ExportPrometheus"/> is set.</summary>
+    public Uri MetricsUri => new(BaseAddress, "metrics");
+
     /// <summary>Where Release Guardian's notifications can be delivered.</summary>
     public Uri NotificationHook => new(BaseAddress, "hooks/notifications");
 
@@ -76,7 +85,15 @@ public sealed class CheckoutService : IAsyncDisposable
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("checkout"))
             .WithTracing(tracing => tracing.AddSource(CheckoutTelemetry.Name))
-            .WithMetrics(metrics => metrics.AddMeter(CheckoutTelemetry.Name));
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(CheckoutTelemetry.Name);
+                if (options.ExportPrometheus)
+                {
+                    // ASP.NET Core's own meter records http.server.request.duration (seconds) for every request.
+                    metrics.AddMeter("Microsoft.AspNetCore.Hosting").AddPrometheusExporter();
+                }
+            });
         if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
         {
             otel.UseOtlpExporter();
@@ -94,6 +111,10 @@ public sealed class CheckoutService : IAsyncDisposable
             return Results.NoContent();
         });
         app.MapGet("/healthz", () => Results.Content("""{"status":"ok"}""", "application/json"));
+        if (options.ExportPrometheus)
+        {
+            app.MapPrometheusScrapingEndpoint();
+        }
 
         try
         {

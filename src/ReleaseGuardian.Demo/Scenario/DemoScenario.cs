@@ -46,7 +46,16 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
             json.WriteEndObject();
             json.WriteEndObject();
             json.WriteStartObject("metrics");
-            json.WriteString("source", "loadtest");
+            if (settings.PrometheusUrl is { } prometheus)
+            {
+                json.WriteString("source", "prometheus");
+                json.WriteString("url", prometheus);
+            }
+            else
+            {
+                json.WriteString("source", "loadtest");
+            }
+
             json.WriteEndObject();
             json.WriteStartObject("training");
             json.WriteNumber("minRuns", settings.TrainingRuns);
@@ -124,6 +133,12 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
         progress.Stage("Register the guardian");
         await guardian.PutGuardianAsync(settings.GuardianId, GuardianDefinition(settings, checkout.NotificationHook), cancellationToken);
         progress.Note($"guardian '{settings.GuardianId}' watches flagd flag '{settings.FlagKey}' ({settings.FlagFile}): p95 latency static 400/800 ms, error rate adaptive (key), traffic adaptive");
+        if (settings.PrometheusUrl is not null)
+        {
+            // Prometheus' increase() counts from a series' first sample: let the checkout's series exist and be scraped first.
+            await WarmUpAsync(cancellationToken);
+            progress.Note($"signals come from Prometheus at {settings.PrometheusUrl} (metrics.source prometheus), which scrapes {checkout.MetricsUri} every second");
+        }
 
         progress.Stage($"Train the baseline: {settings.TrainingRuns} load tests with {settings.FlagKey} off");
         for (var i = 1; i <= settings.TrainingRuns; i++)
@@ -173,8 +188,18 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
         progress.LoadTestStarted(testId, label, variant, settings.Load);
         var result = await ConstantRateLoad.RunAsync(
             load, checkout.CheckoutUri, settings.Load, new InlineProgress<LoadProgress>(progress.LoadTestProgress), cancellationToken);
+        var (windowStart, windowEnd) = (result.Start, result.End);
+        if (settings.PrometheusUrl is not null)
+        {
+            // The window is judged from Prometheus, which scrapes once a second (later on a busy machine): wait for the
+            // scrapes that cover its end, and judge a window wide enough for rate() to have several samples. The idle
+            // margins add no requests, so counts, error rate and latency are those of the load test.
+            await Task.Delay(ScrapeSettle, cancellationToken);
+            (windowStart, windowEnd) = (result.Start - ScrapeSettle, result.End + ScrapeSettle);
+        }
+
         var instanceId = await guardian.PostK6SummaryAsync(
-            settings.GuardianId, purpose, testId, result.Start, result.End, K6Summary.ToJson(result), cancellationToken);
+            settings.GuardianId, purpose, testId, windowStart, windowEnd, K6Summary.ToJson(result), cancellationToken);
         var state = await guardian.WaitForWorkflowAsync(instanceId, progress.Evaluating, WorkflowTimeout, cancellationToken);
         DemoRun run;
         if (state.RuntimeStatus == "Completed" && state.Output is { ValueKind: JsonValueKind.Object } output)
@@ -199,6 +224,18 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
         _runs.Add(run);
         progress.LoadTestJudged(run);
         return run;
+    }
+
+    private static readonly TimeSpan ScrapeSettle = TimeSpan.FromSeconds(3);
+
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await load.PostAsync(checkout.CheckoutUri, new StringContent("{}"), cancellationToken);
+        }
+
+        await Task.Delay(ScrapeSettle, cancellationToken);
     }
 
     private async Task<string> WaitForVariantAsync(string variant, CancellationToken cancellationToken)

@@ -24,6 +24,12 @@ public sealed record DemoSettings
     /// <summary>The flagd flag file the checkout service watches and the rollback edits.</summary>
     public required string FlagFile { get; init; }
 
+    /// <summary>
+    /// A real Prometheus that scrapes the checkout service (<c>demo --metrics prometheus</c>): the guardian measures
+    /// through it (<c>metrics.source: prometheus</c>) instead of taking the load tests' own numbers. Null: load tests.
+    /// </summary>
+    public string? PrometheusUrl { get; init; }
+
     /// <summary>The management API key.</summary>
     public string ApiKey { get; init; } = NewSecret();
 
@@ -53,6 +59,8 @@ public sealed record DemoSettings
         ["Queue:PollInterval"] = "00:00:00.050",
         ["Rollback:RetryBaseDelayMs"] = "50",
         ["Notifications:RetryBaseDelayMs"] = "50",
+        // The demo's Prometheus listens on loopback; only then are private metrics addresses allowed.
+        ["Outbound:AllowPrivateNetworks"] = PrometheusUrl is null ? null : "true",
     };
 
     private static string NewSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));

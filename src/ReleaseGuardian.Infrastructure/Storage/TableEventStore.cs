@@ -118,8 +118,8 @@ public sealed class TableEventStore : IEventStore
     /// <inheritdoc />
     public async Task<FlagChangedEvent?> GetLatestChangeAsync(string provider, string? project, string? environment, string flagKey, CancellationToken cancellationToken = default)
     {
-        var latest = await GetChangesAsync(new FlagScope(provider, project, environment, flagKey), "", TimeRowsEnd, 1, cancellationToken);
-        return latest.Count == 0 ? null : latest[0];
+        var newest = await GetChangesAsync(new FlagScope(provider, project, environment, flagKey), "", TimeRowsEnd, SameMomentReads, cancellationToken);
+        return LatestOfNewestMoment(newest);
     }
 
     /// <inheritdoc />
@@ -140,8 +140,25 @@ public sealed class TableEventStore : IEventStore
         }
 
         // Strictly earlier than ChangedAt: the inverted ticks of one tick before, or larger.
-        var earlier = await GetChangesAsync(FlagScope.Of(change), KeyText.InvertedTicks(change.ChangedAt.UtcTicks - 1), TimeRowsEnd, 1, cancellationToken);
-        return earlier.Count == 0 ? change : change with { Previous = earlier[0].Change.Current };
+        var earlier = LatestOfNewestMoment(await GetChangesAsync(
+            FlagScope.Of(change), KeyText.InvertedTicks(change.ChangedAt.UtcTicks - 1), TimeRowsEnd, SameMomentReads, cancellationToken));
+        return earlier is null ? change : change with { Previous = earlier.Change.Current };
+    }
+
+    // Rows of one moment sort by id as text ("10" before "9"), and a burst (Unleash's strategy-add and
+    // environment-enabled of one transaction) shares its time: read a few and let FlagChangeOrder pick.
+    private const int SameMomentReads = 10;
+
+    private static FlagChangedEvent? LatestOfNewestMoment(IReadOnlyList<FlagChangedEvent> newestFirst)
+    {
+        if (newestFirst.Count == 0)
+        {
+            return null;
+        }
+
+        var moment = newestFirst[0].Change.ChangedAt;
+        var latest = FlagChangeOrder.Latest(newestFirst.Select(e => e.Change).Where(c => c.ChangedAt == moment));
+        return newestFirst.First(e => ReferenceEquals(e.Change, latest));
     }
 
     private static string MarkerRowKey(InboundEvent evt) => MarkerPrefix + KeyText.Segment(evt.Source) + "|" + KeyText.Segment(evt.Id);

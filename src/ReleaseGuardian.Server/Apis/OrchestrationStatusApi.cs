@@ -72,9 +72,14 @@ internal static class CheckStatus
         {
             id = instanceId,
             statusQueryGetUri = status,
+            // Every member of Durable Functions' HttpManagementPayload, in its order, so a client reads both hosts alike.
             sendEventPostUri = $"{status}/raiseEvent/{{eventName}}",
             terminatePostUri = $"{status}/terminate?reason={{text}}",
+            rewindPostUri = $"{status}/rewind?reason={{text}}",
             purgeHistoryDeleteUri = status,
+            restartPostUri = $"{status}/restart",
+            suspendPostUri = $"{status}/suspend?reason={{text}}",
+            resumePostUri = $"{status}/resume?reason={{text}}",
         };
     }
 }

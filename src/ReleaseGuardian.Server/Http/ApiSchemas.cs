@@ -41,8 +41,14 @@ internal sealed record IngestedEvent(string Type, string Source, string Id, stri
 /// <param name="StatusQueryGetUri">GET: the instance's status.</param>
 /// <param name="SendEventPostUri">POST: raise an event.</param>
 /// <param name="TerminatePostUri">POST: terminate.</param>
+/// <param name="RewindPostUri">POST: rewind a failed instance.</param>
 /// <param name="PurgeHistoryDeleteUri">DELETE: purge the history.</param>
-internal sealed record CheckStatusDocument(string Id, string StatusQueryGetUri, string SendEventPostUri, string TerminatePostUri, string PurgeHistoryDeleteUri);
+/// <param name="RestartPostUri">POST: restart.</param>
+/// <param name="SuspendPostUri">POST: suspend.</param>
+/// <param name="ResumePostUri">POST: resume.</param>
+internal sealed record CheckStatusDocument(
+    string Id, string StatusQueryGetUri, string SendEventPostUri, string TerminatePostUri, string RewindPostUri,
+    string PurgeHistoryDeleteUri, string RestartPostUri, string SuspendPostUri, string ResumePostUri);
 
 /// <summary>An orchestration instance's status, in the shape of the Durable Functions status route.</summary>
 /// <param name="Name">The orchestrator, e.g. <c>ReleaseWorkflow</c>.</param>

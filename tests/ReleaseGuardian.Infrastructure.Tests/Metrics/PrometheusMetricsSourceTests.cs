@@ -1,6 +1,7 @@
 using System.Web;
 using ReleaseGuardian.Core.Definitions;
 using ReleaseGuardian.Core.Signals;
+using ReleaseGuardian.Infrastructure.Metrics.Prometheus;
 using ReleaseGuardian.Testing;
 using static ReleaseGuardian.Infrastructure.Tests.Metrics.MetricsTestSupport;
 
@@ -20,6 +21,9 @@ public sealed class PrometheusMetricsSourceTests
 
     private static string PromQl(RecordedRequest request) => HttpUtility.ParseQueryString(request.Query)["query"]!;
 
+    // The one query that asks which naming convention the service's series follow (PrometheusQueries.Probe).
+    private static bool IsProbe(RecordedRequest request) => PromQl(request).Contains(PrometheusQueries.ConventionLabel, StringComparison.Ordinal);
+
     [Fact]
     public async Task A_vector_answer_becomes_the_value_and_the_default_p95_query_is_an_instant_query_at_the_window_end()
     {
@@ -29,12 +33,15 @@ public sealed class PrometheusMetricsSourceTests
         var measured = await MeasureAsync(services, Request(Guardian(Spec(server), SignalNames.LatencyP95)));
 
         Assert.Equal(512.25, measured.Values[SignalNames.LatencyP95]);
-        var request = Assert.Single(server.Requests);
+        // The stand-in's answer to the probe names no convention, so the first one is used.
+        Assert.Single(server.Requests, IsProbe);
+        var request = Assert.Single(server.Requests, r => !IsProbe(r));
         Assert.Equal("GET", request.Method);
         Assert.Equal("/prom/api/v1/query", request.Path);
         const string expected = "histogram_quantile(0.95, sum by (le) (rate(http_server_request_duration_seconds_bucket{service_name=\"checkout\"}[60s]))) * 1000";
         Assert.Equal(expected, PromQl(request));
         Assert.Equal(EndUnix, HttpUtility.ParseQueryString(request.Query)["time"]);
+        // Unconfirmed by the probe, the evidence names no convention.
         Assert.Equal(expected, measured.Queries[SignalNames.LatencyP95]);
     }
 
@@ -58,6 +65,52 @@ public sealed class PrometheusMetricsSourceTests
         Assert.Contains(
             "sum(rate(http_server_request_duration_seconds_sum{service_name=\"checkout\"}[60s])) / sum(rate(http_server_request_duration_seconds_count{service_name=\"checkout\"}[60s])) * 1000",
             sent);
+    }
+
+    [Theory]
+    [InlineData(0, "http_server_request_duration_seconds_bucket{service_name=\"checkout\"}[60s]", " * 1000", ".NET Prometheus exporter")]
+    [InlineData(4, "http_server_request_duration_bucket{job=~\"(.+/)?checkout\"}[60s]", " * 1000", "OpenTelemetry JS Prometheus exporter")]
+    [InlineData(5, "(rate(http_server_request_duration_bucket[60s]) * on (job, instance) group_left () max by (job, instance) (target_info{service_name=\"checkout\"}))", " * 1000", "only on target_info")]
+    [InlineData(6, "http_server_duration_milliseconds_bucket{service_name=\"checkout\"}[60s]", "", "OTLP receiver (milliseconds)")]
+    [InlineData(11, "(rate(http_server_duration_bucket[60s]) * on (job, instance) group_left () max by (job, instance) (target_info{service_name=\"checkout\"}))", "", "JS exporter (milliseconds)")]
+    public async Task The_default_queries_follow_the_first_naming_convention_the_probe_finds_and_the_evidence_names_it(
+        int firstMatch, string bucketSeries, string scale, string named)
+    {
+        // Prometheus answers the probe with one series per convention that has data: here the given one and the last.
+        var probeAnswer = $$$"""
+            {"status":"success","data":{"resultType":"vector","result":[
+              {"metric":{"{{{PrometheusQueries.ConventionLabel}}}":"11"},"value":[1795514460,"40"]},
+              {"metric":{"{{{PrometheusQueries.ConventionLabel}}}":"{{{firstMatch}}}"},"value":[1795514460,"40"]}]}}
+            """;
+        await using var server = await LoopbackServer.StartAsync((request, context) => Json(context, IsProbe(request) ? probeAnswer : Vector));
+        await using var services = Services();
+
+        var measured = await MeasureAsync(services, Request(Guardian(Spec(server), SignalNames.LatencyP95)));
+
+        var query = PromQl(Assert.Single(server.Requests, r => !IsProbe(r)));
+        var expected = bucketSeries.StartsWith('(')
+            ? $"histogram_quantile(0.95, sum by (le) ({bucketSeries})){scale}"
+            : $"histogram_quantile(0.95, sum by (le) (rate({bucketSeries}))){scale}";
+        Assert.Equal(expected, query);
+        Assert.StartsWith(expected + " # convention: ", measured.Queries[SignalNames.LatencyP95], StringComparison.Ordinal);
+        Assert.Contains(named, measured.Queries[SignalNames.LatencyP95], StringComparison.Ordinal);
+        Assert.Equal(512.25, measured.Values[SignalNames.LatencyP95]);
+    }
+
+    [Fact]
+    public async Task When_no_convention_has_series_of_the_service_every_default_signal_fails_saying_what_was_tried_and_nothing_more_is_asked()
+    {
+        await using var server = await LoopbackServer.StartAsync((_, context) => Json(context, """{"status":"success","data":{"resultType":"vector","result":[]}}"""));
+        await using var services = Services();
+
+        var measured = await MeasureAsync(services, Request(Guardian(Spec(server), SignalNames.LatencyP95, SignalNames.ErrorsRate)));
+
+        Assert.True(IsProbe(Assert.Single(server.Requests)));
+        foreach (var signal in new[] { SignalNames.LatencyP95, SignalNames.ErrorsRate })
+        {
+            Assert.StartsWith("no data: Prometheus has no HTTP server request series of service 'checkout'", measured.Failures[signal], StringComparison.Ordinal);
+            Assert.Contains("http_server_request_duration_seconds, http_server_request_duration, http_server_duration_milliseconds, http_server_duration", measured.Failures[signal], StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -115,7 +168,8 @@ public sealed class PrometheusMetricsSourceTests
         var measured = await MeasureAsync(services, Request(Guardian(Spec(server), SignalNames.LatencyP95)));
 
         Assert.Empty(measured.Values);
-        Assert.Equal(reason, measured.Failures[SignalNames.LatencyP95]);
+        // An empty answer already comes from the probe, which says what it looked for after "no data".
+        Assert.StartsWith(reason, measured.Failures[SignalNames.LatencyP95], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -129,6 +183,8 @@ public sealed class PrometheusMetricsSourceTests
         Assert.Empty(measured.Values);
         Assert.Equal("timed out after 2s", measured.Failures[SignalNames.LatencyP95]);
         Assert.Equal("timed out after 2s", measured.Failures[SignalNames.ErrorsRate]);
+        // The probe timed out, so the signals' queries were not sent only to wait out the timeout again.
+        Assert.True(IsProbe(Assert.Single(server.Requests)));
     }
 
     [Fact]
@@ -137,8 +193,14 @@ public sealed class PrometheusMetricsSourceTests
         // The server answers only once all three queries are in flight: run one after another, they would time out.
         var allArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var arrived = 0;
-        await using var server = await LoopbackServer.StartAsync(async (_, context) =>
+        await using var server = await LoopbackServer.StartAsync(async (request, context) =>
         {
+            if (IsProbe(request))
+            {
+                await Json(context, Vector);
+                return;
+            }
+
             if (Interlocked.Increment(ref arrived) == 3)
             {
                 allArrived.TrySetResult();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using ReleaseGuardian.Infrastructure.Metrics.Prometheus;
 using ReleaseGuardian.Server.Tests.Support;
 using ReleaseGuardian.Testing;
 
@@ -35,7 +36,8 @@ public sealed class MetricsSourceWorkflowTests(AzuriteFixture azurite)
         Assert.False(status.GetProperty("output").TryGetProperty("rollback", out var rollback) && rollback.ValueKind != JsonValueKind.Null);
         Assert.Empty(scenario.Rollbacks);
         Assert.All(prometheus.Requests, r => Assert.Equal("/api/v1/query", r.Path));
-        Assert.Equal(3, prometheus.Requests.Count);
+        // One probe for the service's series found none under any naming convention; nothing more was asked.
+        Assert.Contains(PrometheusQueries.ConventionLabel, Assert.Single(prometheus.Requests).Query);
         var notification = Assert.Single(await scenario.NotificationsAsync("checkout"));
         Assert.Equal("inconclusive", notification.GetProperty("kind").GetString());
         Assert.Contains("policy rolls back on nogo only", notification.GetProperty("message").GetProperty("action").GetProperty("summary").GetString());
@@ -89,6 +91,16 @@ public sealed class MetricsSourceWorkflowTests(AzuriteFixture azurite)
         await using var prometheus = await LoopbackServer.StartAsync(async (request, context) =>
         {
             var query = Uri.UnescapeDataString(request.Query.TrimStart('?').Split('&').Single(p => p.StartsWith("query=")).Substring(6));
+            context.Response.ContentType = "application/json";
+            if (query.Contains(PrometheusQueries.ConventionLabel, StringComparison.Ordinal))
+            {
+                // The probe: the service's series follow the first convention (the .NET exporter's names, service_name).
+                await context.Response.WriteAsync($$$"""
+                    {"status":"success","data":{"resultType":"vector","result":[{"metric":{"{{{PrometheusQueries.ConventionLabel}}}":"0"},"value":[1795514520,"60"]}]}}
+                    """);
+                return;
+            }
+
             var value = query switch
             {
                 _ when query.StartsWith("histogram_quantile(0.95,", StringComparison.Ordinal) => "287.4",
@@ -127,8 +139,9 @@ public sealed class MetricsSourceWorkflowTests(AzuriteFixture azurite)
 
         // Each query is an instant query at the window's end.
         var end = Scenario.Base.AddMinutes(2).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        Assert.Equal(3, prometheus.Requests.Count);
+        Assert.Equal(4, prometheus.Requests.Count);
         Assert.All(prometheus.Requests, r => Assert.Contains("time=" + end, r.Query));
+        Assert.Contains("# convention: http_server_request_duration_seconds (.NET Prometheus exporter", objectives["p95 latency"].GetProperty("explanation").GetString());
         Assert.Empty(await scenario.NotificationsAsync("checkout"));
     }
 

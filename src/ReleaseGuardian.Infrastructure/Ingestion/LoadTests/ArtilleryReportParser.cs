@@ -5,9 +5,10 @@ namespace ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
 
 /// <summary>
 /// Artillery v2's report (<c>artillery run --output report.json</c>), its <c>aggregate</c> section:
-/// <c>summaries["http.response_time"]</c> for latency, <c>counters["http.requests"]</c> for traffic,
-/// <c>rates["http.request_rate"]</c> for requests per second, and <c>firstMetricAt</c>/<c>lastMetricAt</c>
-/// (Unix milliseconds) for the window.
+/// <c>summaries["http.response_time"]</c> for latency, <c>counters["http.requests"]</c> for traffic, and
+/// <c>firstMetricAt</c>/<c>lastMetricAt</c> (Unix milliseconds) for the window. Requests per second is the request
+/// count over that window: <c>rates["http.request_rate"]</c> is an unweighted mean over ten-second clock slices, so
+/// a short first or last slice drags it down (a real 40/s read 23-37).
 /// <para>
 /// Errors: <c>errors.count</c> is the sum of every <c>errors.*</c> counter (requests that got no response or
 /// failed a check: ETIMEDOUT, ECONNREFUSED, ...) plus every <c>http.codes.5xx</c> counter (server errors).
@@ -83,11 +84,6 @@ public sealed class ArtilleryReportParser : LoadTestResultParser
             signals.Set(SignalNames.LatencyP95, JsonRead.Number(responseTime, "p95", path, NumberRange.NonNegative), JsonPath.Property(path, "p95"));
             signals.Set(SignalNames.LatencyP99, JsonRead.Number(responseTime, "p99", path, NumberRange.NonNegative), JsonPath.Property(path, "p99"));
             signals.Set(SignalNames.LatencyAvg, JsonRead.Number(responseTime, "mean", path, NumberRange.NonNegative), JsonPath.Property(path, "mean"));
-        }
-
-        if (JsonRead.TryGetObject(aggregate, "rates", "aggregate", out var rates))
-        {
-            signals.Set(SignalNames.TrafficRps, JsonRead.Number(rates, "http.request_rate", "aggregate.rates", NumberRange.NonNegative), JsonPath.Property("aggregate.rates", "http.request_rate"));
         }
 
         var start = JsonRead.UnixTime(aggregate, "firstMetricAt", "aggregate", milliseconds: true)

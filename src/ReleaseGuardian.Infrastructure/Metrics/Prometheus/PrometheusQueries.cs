@@ -6,60 +6,73 @@ using ReleaseGuardian.Core.Signals;
 namespace ReleaseGuardian.Infrastructure.Metrics.Prometheus;
 
 /// <summary>
-/// The PromQL for each golden signal, over the OpenTelemetry HTTP server semantic conventions as the
-/// Prometheus exporter names them (<c>http.server.request.duration</c> in seconds becomes
-/// <c>http_server_request_duration_seconds_{bucket,sum,count}</c>, <c>service.name</c> becomes
-/// <c>service_name</c>, <c>http.response.status_code</c> becomes <c>http_response_status_code</c>).
-/// Every query is an instant query evaluated at the window's end over a range of the window's length.
+/// The PromQL for each golden signal, over OpenTelemetry's HTTP server duration histogram as it reaches Prometheus.
+/// How it is named and where the service's name sits depends on the path (<see cref="PrometheusConvention"/>): the
+/// default queries are written for one convention, and <see cref="PrometheusMetricsSource"/> first asks Prometheus
+/// which convention the guarded service's series follow. Every query is an instant query evaluated at the window's
+/// end over a range of the window's length.
 /// </summary>
 public static class PrometheusQueries
 {
-    /// <summary>The histogram every default query reads.</summary>
+    /// <summary>The histogram the first convention reads (.NET exporter, Prometheus' OTLP receiver).</summary>
     public const string DurationMetric = "http_server_request_duration_seconds";
 
-    /// <summary>The label holding the service name.</summary>
+    /// <summary>The label holding the service name where resource attributes are copied onto every series.</summary>
     public const string ServiceLabel = "service_name";
 
-    /// <summary>The label holding the HTTP response status code.</summary>
+    /// <summary>The label holding the HTTP response status code (HTTP semantic conventions 1.23 and later).</summary>
     public const string StatusCodeLabel = "http_response_status_code";
 
     /// <summary>The query for <paramref name="signal"/>, or null for a custom signal without an override.</summary>
-    public static string? For(SignalRequest signal, MetricsRequest request)
+    public static string? For(SignalRequest signal, MetricsRequest request, PrometheusConvention? convention = null)
     {
         if (!string.IsNullOrWhiteSpace(signal.QueryOverride))
         {
             return Fill(signal.QueryOverride, request);
         }
 
-        return Default(signal.Signal, request.Guardian.Service, Window(request));
+        return Default(signal.Signal, request.Guardian.Service, Window(request), convention ?? PrometheusConvention.All[0]);
     }
 
-    /// <summary>The default query for a golden signal, or null when <paramref name="signal"/> is not golden.</summary>
-    public static string? Default(string signal, string service, string window)
+    /// <summary>The default query for a golden signal under the first convention, or null when it is not golden.</summary>
+    public static string? Default(string signal, string service, string window) =>
+        Default(signal, service, window, PrometheusConvention.All[0]);
+
+    /// <summary>The default query for a golden signal under <paramref name="convention"/>, or null when it is not golden.</summary>
+    public static string? Default(string signal, string service, string window, PrometheusConvention convention)
     {
-        var all = $"{ServiceLabel}=\"{EscapeLabelValue(service)}\"";
-        var errors = $"{all},{StatusCodeLabel}=~\"5..\"";
+        ArgumentNullException.ThrowIfNull(convention);
+        var errors = $"{convention.StatusCodeLabel}=~\"5..\"";
+        var scale = convention.ToMilliseconds == 1 ? "" : " * " + convention.ToMilliseconds.ToString(CultureInfo.InvariantCulture);
+        string Rate(string suffix, string? matchers = null) => convention.Series("rate", suffix, matchers, service, window);
+        string Increase(string suffix, string? matchers = null) => convention.Series("increase", suffix, matchers, service, window);
         return signal switch
         {
-            SignalNames.LatencyP50 => Quantile("0.5", all, window),
-            SignalNames.LatencyP90 => Quantile("0.9", all, window),
-            SignalNames.LatencyP95 => Quantile("0.95", all, window),
-            SignalNames.LatencyP99 => Quantile("0.99", all, window),
-            SignalNames.LatencyAvg =>
-                $"sum(rate({DurationMetric}_sum{{{all}}}[{window}])) / sum(rate({DurationMetric}_count{{{all}}}[{window}])) * 1000",
+            SignalNames.LatencyP50 => Quantile("0.5", Rate("bucket"), scale),
+            SignalNames.LatencyP90 => Quantile("0.9", Rate("bucket"), scale),
+            SignalNames.LatencyP95 => Quantile("0.95", Rate("bucket"), scale),
+            SignalNames.LatencyP99 => Quantile("0.99", Rate("bucket"), scale),
+            SignalNames.LatencyAvg => $"sum({Rate("sum")}) / sum({Rate("count")}){scale}",
             // "or vector(0)": no 5xx series at all means no errors, not no data; the denominator still
             // makes the result empty when the service reported nothing.
-            SignalNames.ErrorsRate =>
-                $"(sum(rate({DurationMetric}_count{{{errors}}}[{window}])) or vector(0)) / sum(rate({DurationMetric}_count{{{all}}}[{window}]))",
-            SignalNames.ErrorsCount =>
-                $"(sum(increase({DurationMetric}_count{{{errors}}}[{window}])) or vector(0)) and on() sum(increase({DurationMetric}_count{{{all}}}[{window}]))",
-            SignalNames.TrafficRequests or SignalNames.SampleCount =>
-                $"sum(increase({DurationMetric}_count{{{all}}}[{window}]))",
-            SignalNames.TrafficRps =>
-                $"sum(rate({DurationMetric}_count{{{all}}}[{window}]))",
+            SignalNames.ErrorsRate => $"(sum({Rate("count", errors)}) or vector(0)) / sum({Rate("count")})",
+            SignalNames.ErrorsCount => $"(sum({Increase("count", errors)}) or vector(0)) and on() sum({Increase("count")})",
+            SignalNames.TrafficRequests or SignalNames.SampleCount => $"sum({Increase("count")})",
+            SignalNames.TrafficRps => $"sum({Rate("count")})",
             _ => null,
         };
     }
+
+    /// <summary>The label <see cref="Probe"/> puts the index of each matching convention in.</summary>
+    public const string ConventionLabel = "releaseguardian_convention";
+
+    /// <summary>
+    /// One query that answers, for every convention in <see cref="PrometheusConvention.All"/> under which the service has
+    /// request series in the window, one series labelled <see cref="ConventionLabel"/> = its index.
+    /// </summary>
+    public static string Probe(string service, string window) =>
+        string.Join(" or ", PrometheusConvention.All.Select((c, i) =>
+            $"label_replace(sum({c.Series("count_over_time", "count", null, service, window)}), \"{ConventionLabel}\", \"{i.ToString(CultureInfo.InvariantCulture)}\", \"\", \"\")"));
 
     /// <summary>The window as a PromQL range, in whole seconds (at least 1): "60s".</summary>
     public static string Window(MetricsRequest request) =>
@@ -87,6 +100,6 @@ public static class PrometheusQueries
             .Replace("\"", "\\\"", StringComparison.Ordinal)
             .Replace("\n", "\\n", StringComparison.Ordinal);
 
-    private static string Quantile(string q, string selector, string window) =>
-        $"histogram_quantile({q}, sum by (le) (rate({DurationMetric}_bucket{{{selector}}}[{window}]))) * 1000";
+    private static string Quantile(string q, string bucketRates, string scale) =>
+        $"histogram_quantile({q}, sum by (le) ({bucketRates})){scale}";
 }

@@ -77,6 +77,41 @@ public static class PrometheusResponse
         }
     }
 
+    /// <summary>
+    /// The values of <paramref name="label"/> across the series of a vector answer (any number of series); "no data" for
+    /// an empty vector; another failure for anything else.
+    /// </summary>
+    public static ProbeResult LabelValues(ReadOnlySpan<byte> utf8Json, string label)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(utf8Json.ToArray());
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || Text(root, "status") != "success"
+                || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
+                || Text(data, "resultType") != "vector" || !data.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array)
+            {
+                return new ProbeResult([], root.ValueKind == JsonValueKind.Object && Text(root, "status") == "error" ? DescribeError(root) : "not a vector answer");
+            }
+
+            if (result.GetArrayLength() == 0)
+            {
+                return new ProbeResult([], "no data");
+            }
+
+            var values = result.EnumerateArray()
+                .Select(series => series.ValueKind == JsonValueKind.Object && series.TryGetProperty("metric", out var metric) && metric.ValueKind == JsonValueKind.Object
+                    ? Text(metric, label) : null)
+                .OfType<string>()
+                .ToList();
+            return new ProbeResult(values, null);
+        }
+        catch (JsonException)
+        {
+            return new ProbeResult([], "the response is not JSON");
+        }
+    }
+
     private static QueryResult Read(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -174,3 +209,8 @@ public static class PrometheusResponse
     private static string? Text(JsonElement element, string property) =>
         element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
+
+/// <summary>What a probe answered: the label values it found, or why it found none.</summary>
+/// <param name="Conventions">The label values, one per series.</param>
+/// <param name="Failure">Why there are none ("no data" for an empty answer), or null.</param>
+public sealed record ProbeResult(IReadOnlyList<string> Conventions, string? Failure);

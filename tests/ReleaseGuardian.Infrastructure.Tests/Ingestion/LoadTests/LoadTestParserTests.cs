@@ -205,9 +205,27 @@ public sealed class LoadTestParserTests
             (SignalNames.ErrorsRate, 30.0 / 1200),
             (SignalNames.ErrorsCount, 30),
             (SignalNames.TrafficRequests, 1200),
-            (SignalNames.TrafficRps, 20));
+            // 1,200 requests over firstMetricAt..lastMetricAt (59.927 s), not the file's http.request_rate of 20.
+            (SignalNames.TrafficRps, 1200 / 59.927));
         Assert.Equal(TenOClock.AddMilliseconds(123), result.Start);
         Assert.Equal(TenOClock.AddSeconds(60).AddMilliseconds(50), result.End);
+    }
+
+    [Fact]
+    public void An_artillery_report_with_short_first_and_last_slices_gives_the_request_count_over_its_window_as_requests_per_second()
+    {
+        // Written by a real Artillery 2.0.34 (eng/artillery.sh) running 5 s at 10 arrivals/s against a loopback
+        // server: its two ten-second clock slices were 2.4 s each, and aggregate.rates["http.request_rate"] says 11.
+        var result = Accept(new ArtilleryReportParser(), Request(LoadTestPayload("artillery-report-short-slices.json"), Query(("guardian", "checkout"))));
+
+        // 50 requests from firstMetricAt 1796516697533 to lastMetricAt 1796516702370 (4.837 s): 10.34 per second.
+        Assert.Equal(50, result.Signals![SignalNames.TrafficRequests]);
+        Assert.Equal(50 / 4.837, result.Signals[SignalNames.TrafficRps], 9);
+        Assert.NotEqual(11, result.Signals[SignalNames.TrafficRps]);
+        Assert.Equal(133, result.Signals[SignalNames.LatencyP95]);
+        Assert.Equal(0, result.Signals[SignalNames.ErrorsCount]);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1796516697533), result.Start);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1796516702370), result.End);
     }
 
     [Fact]

@@ -22,4 +22,5 @@ namespace ReleaseGuardian.Application.Workflow;
 [JsonSerializable(typeof(EvaluationOutcome))]
 [JsonSerializable(typeof(WorkflowProgress))]
 [JsonSerializable(typeof(Core.Flags.FlagChange))]
+[JsonSerializable(typeof(string))]
 public sealed partial class WorkflowJsonContext : JsonSerializerContext;

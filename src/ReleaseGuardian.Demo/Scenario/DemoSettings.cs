@@ -45,7 +45,8 @@ public sealed record DemoSettings
         ["Webhooks:k6:Secret"] = K6Secret,
         ["Webhooks:events:Secret"] = EventsSecret,
         ["Providers:flagd:Source"] = FlagFile,
-        ["Workflow:PollInterval"] = "00:00:00.050",
+        // The demo reacts at once: the engine polls an idle queue at most every 100 ms (more idle requests than the default).
+        ["Workflow:MaxQueuePollingInterval"] = "00:00:00.100",
         ["Queue:PollInterval"] = "00:00:00.050",
         ["Rollback:RetryBaseDelayMs"] = "50",
         ["Notifications:RetryBaseDelayMs"] = "50",

@@ -24,7 +24,7 @@ internal static class ServerComposition
         builder.Services.Configure<QueueListenerOptions>(builder.Configuration.GetSection("Queue"));
         builder.Services.AddHostedService<QueueListener>();
         builder.AddGuardianTelemetry();
-        builder.AddGuardianWorkflows(storage, QueueName(prefix, WorkflowComposition.WorkQueueName));
+        builder.AddGuardianWorkflows();
         return builder;
     }
 

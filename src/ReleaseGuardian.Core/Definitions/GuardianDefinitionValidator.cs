@@ -64,6 +64,7 @@ public static partial class GuardianDefinitionValidator
 
         CheckMetrics(definition.Metrics, errors);
         CheckTraining(definition.Training, errors);
+        CheckLoadTest(definition.LoadTest, errors);
         CheckObjectives(definition.Objectives, errors);
         CheckPolicy(definition.Policy, errors);
         return errors.List;
@@ -365,6 +366,72 @@ public static partial class GuardianDefinitionValidator
             {
                 errors.Add($"{path}.url", "must be an absolute http or https URL");
             }
+        }
+    }
+
+    // A load-test tool name is the segment of its webhook route: k6, jmeter, locust, artillery, azureloadtesting.
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,31}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ToolRegex();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-_]{0,127}\z", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex AzureTestIdRegex();
+
+    private static void CheckLoadTest(LoadTestSpec? loadTest, Checks errors)
+    {
+        if (loadTest is null)
+        {
+            return;
+        }
+
+        switch (loadTest.Launcher)
+        {
+            case LoadTestLaunchers.Http:
+                if (string.IsNullOrWhiteSpace(loadTest.Url))
+                {
+                    errors.Add("loadTest.url", "is required for launcher http");
+                }
+                else if (!IsHttpUrl(loadTest.Url))
+                {
+                    errors.Add("loadTest.url", "must be an absolute http or https URL");
+                }
+
+                if (string.IsNullOrWhiteSpace(loadTest.Tool))
+                {
+                    errors.Add("loadTest.tool", "is required for launcher http (the tool whose webhook receives the result, e.g. k6)");
+                }
+                else if (!ToolRegex().IsMatch(loadTest.Tool))
+                {
+                    errors.Add("loadTest.tool", "must be a load-test tool name such as k6, jmeter, locust or artillery");
+                }
+
+                break;
+            case LoadTestLaunchers.AzureLoadTesting:
+                if (string.IsNullOrWhiteSpace(loadTest.Endpoint))
+                {
+                    errors.Add("loadTest.endpoint", "is required for launcher azureloadtesting");
+                }
+                else if (!Uri.TryCreate(loadTest.Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme != Uri.UriSchemeHttps
+                    || !endpoint.Host.EndsWith(".cnt-prod.loadtesting.azure.com", StringComparison.OrdinalIgnoreCase)
+                    || endpoint.AbsolutePath != "/" || !string.IsNullOrEmpty(endpoint.Query) || !string.IsNullOrEmpty(endpoint.UserInfo))
+                {
+                    errors.Add("loadTest.endpoint", "must be https://{resource-id}.{region}.cnt-prod.loadtesting.azure.com (the Azure Load Testing data-plane endpoint)");
+                }
+
+                if (string.IsNullOrWhiteSpace(loadTest.TestId))
+                {
+                    errors.Add("loadTest.testId", "is required for launcher azureloadtesting");
+                }
+                else if (!AzureTestIdRegex().IsMatch(loadTest.TestId))
+                {
+                    errors.Add("loadTest.testId", "must be an Azure Load Testing test id (letters, digits, '-' and '_', at most 128)");
+                }
+
+                break;
+            case LoadTestLaunchers.BuiltIn:
+                break;
+            default:
+                errors.Add("loadTest.launcher", $"must be one of {JsonInput.Choices(LoadTestLaunchers.All)}");
+                break;
         }
     }
 

@@ -11,6 +11,7 @@ using ReleaseGuardian.Infrastructure.HttpApi;
 using ReleaseGuardian.Infrastructure.Ingestion;
 using ReleaseGuardian.Infrastructure.Ingestion.Flags;
 using ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
+using ReleaseGuardian.Infrastructure.LoadTesting;
 using ReleaseGuardian.Infrastructure.Metrics;
 using ReleaseGuardian.Infrastructure.Notifications;
 using ReleaseGuardian.Infrastructure.Rollback;
@@ -37,6 +38,7 @@ public static class ReleaseGuardianComposition
         services.AddMetricsSources(configuration);
         services.AddFlagRollback(configuration);
         services.AddNotificationSenders(configuration);
+        services.AddLoadTestLaunchers(configuration);
 
         services.TryAddSingleton<IWebhookSecuritySettings>(new ConfigurationWebhookSecurity(configuration));
         services.TryAddSingleton<ICloudEventsReader, CloudEventsReaderPort>();
@@ -55,6 +57,7 @@ public static class ReleaseGuardianComposition
         services.TryAddScoped<GuardianEndpoints>();
         services.TryAddScoped<RunEndpoints>();
         services.TryAddScoped<NotificationEndpoints>();
+        services.TryAddScoped<TrainingEndpoints>();
         return services;
     }
 

@@ -27,6 +27,7 @@ public static class GuardianServerApp
         app.MapIngestionApi();
         app.MapGuardiansApi();
         app.MapRunsApi();
+        app.MapTrainingApi();
         app.MapNotificationsApi();
         app.MapOrchestrationStatusApi();
         app.MapDiagnosticsApi(app.Configuration);

@@ -1,3 +1,4 @@
+using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Infrastructure.Storage;
 using ReleaseGuardian.Server.Workflow;
@@ -16,6 +17,8 @@ internal static class WorkflowComposition
         builder.Services.AddSingleton<DurableWorkflowClient>();
         builder.Services.AddSingleton<IWorkflowScheduler>(sp => sp.GetRequiredService<DurableWorkflowClient>());
         builder.Services.AddSingleton<IWorkflowStatusReader>(sp => sp.GetRequiredService<DurableWorkflowClient>());
+        builder.Services.AddSingleton<ITrainingScheduler>(sp => sp.GetRequiredService<DurableWorkflowClient>());
+        builder.Services.AddSingleton<ITrainingRunWaiters>(sp => sp.GetRequiredService<DurableWorkflowClient>());
         builder.Services.AddHostedService<WorkflowEngine>();
         return builder;
     }

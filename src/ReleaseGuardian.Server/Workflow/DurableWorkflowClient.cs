@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DurableTask.Core;
 using DurableTask.Core.Exceptions;
+using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;
 
 namespace ReleaseGuardian.Server.Workflow;
@@ -10,7 +11,7 @@ namespace ReleaseGuardian.Server.Workflow;
 /// answers that instance: the engine refuses the start, and under a race, where two starts can both pass its check,
 /// its de-duplication of the start message still runs the instance once.
 /// </summary>
-internal sealed class DurableWorkflowClient(DurableTaskHub hub) : IWorkflowScheduler, IWorkflowStatusReader
+internal sealed class DurableWorkflowClient(DurableTaskHub hub) : IWorkflowScheduler, IWorkflowStatusReader, ITrainingScheduler, ITrainingRunWaiters
 {
     private static readonly OrchestrationStatus[] AnyState =
     [
@@ -22,6 +23,27 @@ internal sealed class DurableWorkflowClient(DurableTaskHub hub) : IWorkflowSched
     /// <inheritdoc />
     public Task<WorkflowStart> ScheduleAsync(EvaluationRequest request, CancellationToken cancellationToken) =>
         StartAsync(WorkflowNames.ReleaseWorkflow, WorkflowNames.InstanceId(request.GuardianId, request.RunId), request, cancellationToken);
+
+    /// <inheritdoc />
+    Task ITrainingScheduler.StartAsync(string instanceId, TrainingRequest request, CancellationToken cancellationToken) =>
+        StartAsync(WorkflowNames.BaselineTraining, instanceId, request, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> CancelAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
+        TerminateAsync(instanceId, reason, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<bool> TryRaiseAsync(string instanceId, LoadTestFinishedNotice notice, CancellationToken cancellationToken)
+    {
+        var status = await GetStatusAsync(instanceId, cancellationToken);
+        if (status is null || status.IsFinished)
+        {
+            return false;
+        }
+
+        await RaiseEventAsync(instanceId, TrainingRuns.EventName(notice.TestId), notice, cancellationToken);
+        return true;
+    }
 
     /// <summary>Starts <paramref name="orchestrator"/> as <paramref name="instanceId"/> unless that instance exists.</summary>
     public async Task<WorkflowStart> StartAsync(string orchestrator, string instanceId, object input, CancellationToken cancellationToken)

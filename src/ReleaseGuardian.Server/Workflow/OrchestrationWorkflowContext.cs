@@ -66,7 +66,8 @@ internal sealed class OrchestrationWorkflowContext(OrchestrationContext context,
                 return null;
             }
 
-            await cancelTimer.CancelAsync();
+            // Synchronously: CancelAsync would resume this code on the thread pool, outside the engine's replay scheduler.
+            cancelTimer.Cancel();
             payload = await arrival.Task;
         }
 

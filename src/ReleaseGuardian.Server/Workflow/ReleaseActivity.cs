@@ -1,12 +1,13 @@
 using System.Text.Json;
 using DurableTask.Core;
+using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;
 
 namespace ReleaseGuardian.Server.Workflow;
 
 /// <summary>
-/// One activity of the release workflow as a DTFx <see cref="TaskActivity"/>: a fresh DI scope per execution and the
-/// <see cref="IReleaseActivities"/> method of the same name. The engine hands over the orchestrator's parameters as a
+/// One activity as a DTFx <see cref="TaskActivity"/>: a fresh DI scope per execution and the
+/// <see cref="IReleaseActivities"/> or <see cref="ITrainingActivities"/> method of the same name. The engine hands over the orchestrator's parameters as a
 /// JSON array whose one element is the input's JSON text, and stores the returned text as the result: a JSON string
 /// that holds the result's JSON, which <see cref="OrchestrationWorkflowContext"/> reads back.
 /// </summary>
@@ -25,9 +26,10 @@ internal sealed partial class ReleaseActivity(string name, IServiceScopeFactory 
         }
 
         await using var scope = scopes.CreateAsyncScope();
-        var activities = scope.ServiceProvider.GetRequiredService<IReleaseActivities>();
         LogActivityStarted(logger, name, context.OrchestrationInstance.InstanceId, context.DeliveryAttempt);
-        var resultJson = await ReleaseActivityDispatch.InvokeJsonAsync(activities, name, inputJson, stopping);
+        var resultJson = TrainingActivityDispatch.Names.Contains(name)
+            ? await TrainingActivityDispatch.InvokeJsonAsync(scope.ServiceProvider.GetRequiredService<ITrainingActivities>(), name, inputJson, stopping)
+            : await ReleaseActivityDispatch.InvokeJsonAsync(scope.ServiceProvider.GetRequiredService<IReleaseActivities>(), name, inputJson, stopping);
         return JsonSerializer.Serialize(resultJson, WorkflowJsonContext.Default.String);
     }
 

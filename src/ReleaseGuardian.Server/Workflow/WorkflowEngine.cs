@@ -1,4 +1,5 @@
 using DurableTask.Core;
+using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;
 
 namespace ReleaseGuardian.Server.Workflow;
@@ -27,9 +28,15 @@ internal sealed partial class WorkflowEngine(DurableTaskHub hub, IServiceScopeFa
             () => new WorkflowOrchestration<EvaluationRequest, EvaluationOutcome>(
                 WorkflowNames.ReleaseWorkflow, ReleaseWorkflow.RunAsync,
                 WorkflowJsonContext.Default.EvaluationRequest, WorkflowJsonContext.Default.EvaluationOutcome, options, orchestrationLogger)));
+        worker.AddTaskOrchestrations(new WorkflowObjectCreator<TaskOrchestration>(
+            WorkflowNames.BaselineTraining,
+            () => new WorkflowOrchestration<TrainingRequest, TrainingOutcome>(
+                WorkflowNames.BaselineTraining, BaselineTraining.RunAsync,
+                WorkflowJsonContext.Default.TrainingRequest, WorkflowJsonContext.Default.TrainingOutcome, options, orchestrationLogger)));
         var activityLogger = loggers.CreateLogger<ReleaseActivity>();
         worker.AddTaskActivities(
             new[] { WorkflowNames.QuerySignals, WorkflowNames.JudgeRun, WorkflowNames.RollbackFlag, WorkflowNames.RecordAndSendNotifications }
+                .Concat(TrainingActivityDispatch.Names)
                 .Select(name => (ObjectCreator<TaskActivity>)new WorkflowObjectCreator<TaskActivity>(
                     name, () => new ReleaseActivity(name, scopes, stoppingToken, activityLogger)))
                 .ToArray());

@@ -425,7 +425,7 @@ public static class LoadRunner
             .ToDictionary(kv => NormalisedKey(kv.Key), kv => kv.Count, StringComparer.Ordinal);
 
     // Tables carry the run's random prefix; drop it so repetitions line up.
-    private static string NormalisedKey(string key) => System.Text.RegularExpressions.Regex.Replace(key, "^bench[0-9a-f]+-?", "", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static string NormalisedKey(string key) => System.Text.RegularExpressions.Regex.Replace(key, "^(engine/)?bench[0-9a-f]+-?", "$1", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private static async Task PutGuardianAsync(HttpClient management, string hookUrl)
     {

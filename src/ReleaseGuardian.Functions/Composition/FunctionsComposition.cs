@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using ReleaseGuardian.Application.Ingestion;
 using ReleaseGuardian.Application.Runs;
+using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Functions.Workflow;
 using ReleaseGuardian.Infrastructure.Composition;
@@ -19,6 +20,9 @@ internal static class FunctionsComposition
         // cases that schedule live per invocation. Registered before AddReleaseGuardian, whose TryAdd keeps them.
         builder.Services.AddScoped<InvocationDurableClient>();
         builder.Services.AddScoped<IWorkflowScheduler, DurableWorkflowScheduler>();
+        builder.Services.AddScoped<DurableTrainingScheduler>();
+        builder.Services.AddScoped<ITrainingScheduler>(sp => sp.GetRequiredService<DurableTrainingScheduler>());
+        builder.Services.AddScoped<ITrainingRunWaiters>(sp => sp.GetRequiredService<DurableTrainingScheduler>());
         builder.Services.AddScoped<IngestionService>();
         builder.Services.AddScoped<RunService>();
 

@@ -90,6 +90,7 @@ public sealed record ApiResponse(int StatusCode, string? ContentType, string Bod
         401 => "Unauthorized",
         404 => "Not found",
         409 => "Conflict",
+        410 => "Gone",
         413 => "Payload too large",
         415 => "Unsupported media type",
         _ => "Error",

@@ -2,6 +2,7 @@ using ReleaseGuardian.Application.Hosting;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Infrastructure.HttpApi;
 using ReleaseGuardian.Server.Http;
+using ReleaseGuardian.Server.Workflow;
 
 namespace ReleaseGuardian.Server.Apis;
 
@@ -16,7 +17,28 @@ internal static class OrchestrationStatusApi
         app.MapGet("/" + HttpRoutes.OrchestrationStatus, GetStatusAsync)
             .AddEndpointFilter<ApiKeyFilter>()
             .WithName("GetOrchestrationStatus");
+        // The Durable terminate API: 202 when a running instance was terminated, 410 when it had finished, 404 when unknown.
+        app.MapPost("/" + HttpRoutes.OrchestrationStatus + "/terminate", TerminateAsync)
+            .AddEndpointFilter<ApiKeyFilter>()
+            .WithName("TerminateOrchestration");
         return app;
+    }
+
+    private static async Task<IResult> TerminateAsync(string id, string? reason, DurableWorkflowClient engine, CancellationToken cancellationToken)
+    {
+        var status = await engine.GetStatusAsync(id, cancellationToken);
+        if (status is null)
+        {
+            return new ApiResult(ApiResponse.NotFound("id", $"no orchestration instance '{id}'"));
+        }
+
+        if (status.IsFinished)
+        {
+            return new ApiResult(ApiResponse.Problem(410, "id", $"instance '{id}' has already finished ({status.RuntimeStatus})"));
+        }
+
+        await engine.TerminateAsync(id, string.IsNullOrWhiteSpace(reason) ? "terminated through the Durable API" : reason, cancellationToken);
+        return Results.Accepted();
     }
 
     private static async Task<IResult> GetStatusAsync(string id, HttpContext http, IWorkflowStatusReader statuses, CancellationToken cancellationToken)

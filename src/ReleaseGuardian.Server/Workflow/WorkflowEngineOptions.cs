@@ -16,7 +16,7 @@ public sealed class WorkflowEngineOptions
     public int Partitions { get; set; } = 1;
 
     /// <summary>The longest pause between polls of an empty queue; every poll is a billed storage transaction.</summary>
-    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Keeps a running orchestration in memory between steps, so it does not reload its history each time.</summary>
     public bool ExtendedSessions { get; set; } = true;

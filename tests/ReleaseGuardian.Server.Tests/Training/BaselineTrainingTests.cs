@@ -126,6 +126,17 @@ public sealed class BaselineTrainingTests(AzuriteFixture azurite)
         using var again = await scenario.Api.PostAsync($"/api/guardians/checkout/training/{Uri.EscapeDataString(instanceId)}/cancel", null);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
 
+        // The Durable terminate API ends a second training the same way, and answers 410 for one that has finished.
+        using var second = await scenario.Api.PostAsync("/api/guardians/checkout/training", Json("{}"));
+        var secondPayload = await second.Content.ReadFromJsonAsync<JsonElement>();
+        var terminateUri = secondPayload.GetProperty("terminatePostUri").GetString()!.Replace("{text}", "enough", StringComparison.Ordinal);
+        using var terminated = await scenario.Api.PostAsync(terminateUri, null);
+        Assert.Equal(HttpStatusCode.Accepted, terminated.StatusCode);
+        var secondId = secondPayload.GetProperty("id").GetString()!;
+        Assert.Equal("Terminated", (await scenario.WaitForCompletionAsync(secondId)).GetProperty("runtimeStatus").GetString());
+        using var finished = await scenario.Api.PostAsync($"/runtime/webhooks/durabletask/instances/{Uri.EscapeDataString(instanceId)}/terminate?reason=again", null);
+        Assert.Equal(HttpStatusCode.Gone, finished.StatusCode);
+
         // The cancelled training's test id: nobody waits for it any more, so the result starts an evaluation of its own.
         var orphan = await scenario.PostK6Async("checkout", instanceId.Split(':')[1] + "-r1a1", "training", Scenario.Base, 1170, 0);
         Assert.Equal($"checkout:lt-{instanceId.Split(':')[1]}-r1a1", orphan);

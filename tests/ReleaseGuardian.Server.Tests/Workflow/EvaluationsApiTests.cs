@@ -215,8 +215,11 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await scenario.Api.DeleteAsync("/api/guardians/checkout")).StatusCode);
 
-        var runner = scenario.Server.Services.GetRequiredService<WorkflowRunner>();
-        await runner.RunInstanceAsync("checkout:orphan-1", CancellationToken.None);
+        // A worker on the same hub picks the instance up after the guardian is gone.
+        await using (var worker = GuardianServer.Start(azurite.ConnectionString, WorkerOnTheSameHub(), prefix: scenario.Server.Prefix))
+        {
+            await scenario.WaitForCompletionAsync("checkout:orphan-1");
+        }
 
         var done = await scenario.GetJsonAsync("/runtime/webhooks/durabletask/instances/checkout%3Aorphan-1");
         Assert.Equal("Completed", done.GetProperty("runtimeStatus").GetString());

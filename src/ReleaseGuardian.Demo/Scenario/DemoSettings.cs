@@ -60,8 +60,6 @@ public sealed record DemoSettings
         ["Queue:PollInterval"] = "00:00:00.050",
         ["Rollback:RetryBaseDelayMs"] = "50",
         ["Notifications:RetryBaseDelayMs"] = "50",
-        // The demo's Prometheus listens on loopback; only then are private metrics addresses allowed.
-        ["Outbound:AllowPrivateNetworks"] = PrometheusUrl is null ? null : "true",
     };
 
     private static string NewSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));

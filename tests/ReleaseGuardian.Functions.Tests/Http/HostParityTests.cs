@@ -60,19 +60,20 @@ public sealed class HostParityTests(AzuriteFixture azurite)
             (HttpMethod.Post, "/api/guardians/checkout/evaluations", Encoding.UTF8.GetBytes("""{"start":"yesterday"}"""), [key, json]),
         };
 
+        // An evaluation a request starts finishes in both hosts before the next request, so runs are judged in one order.
+        var startsEvaluation = new Dictionary<int, string> { [9] = "checkout:lt-validate-1", [11] = "checkout:lt-ce-1", [13] = "checkout:manual-1" };
         var functionsAnswers = new List<string>();
         var standaloneAnswers = new List<string>();
-        foreach (var (method, path, body, headers) in requests)
+        for (var i = 0; i < requests.Length; i++)
         {
+            var (method, path, body, headers) = requests[i];
             functionsAnswers.Add(Describe(method, path, await story.Http.SendAsync(method, path, body, headers.Select(h => KeyValuePair.Create(h[0], h[1]))), FunctionsStory.ApiKey));
             standaloneAnswers.Add(Describe(method, path, await standalone.SendAsync(method, path, body, headers), FunctionsStory.ApiKey));
-        }
-
-        // The evaluations started above finish before the routes that read their results are compared.
-        foreach (var instance in new[] { "checkout:lt-validate-1", "checkout:lt-ce-1", "checkout:manual-1" })
-        {
-            await story.Host.WaitForEndAsync(instance);
-            await standalone.WaitForEndAsync(instance);
+            if (startsEvaluation.TryGetValue(i, out var instance))
+            {
+                await story.Host.WaitForEndAsync(instance);
+                await standalone.WaitForEndAsync(instance);
+            }
         }
 
         var afterwards = new (HttpMethod Method, string Path, byte[]? Body, string[][] Headers)[]

@@ -14,10 +14,10 @@ namespace ReleaseGuardian.Functions.Workflow;
 /// <summary>The baseline training orchestrator (DESIGN.md §2), written once in Application.</summary>
 public static class BaselineTrainingOrchestrator
 {
-    /// <summary><see cref="BaselineTraining.RunAsync"/> over the Durable context.</summary>
+    /// <summary><see cref="BaselineTraining.RunAsync"/> over the Durable context; the input is a declared parameter, as the release workflow's.</summary>
     [Function(WorkflowNames.BaselineTraining)]
-    public static Task<TrainingOutcome> RunBaselineTraining([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        BaselineTraining.RunAsync(new DurableWorkflowContext(context), context.GetInput<TrainingRequest>()!);
+    public static Task<TrainingOutcome> RunBaselineTraining([OrchestrationTrigger] TaskOrchestrationContext context, TrainingRequest request) =>
+        BaselineTraining.RunAsync(new DurableWorkflowContext(context), request);
 }
 
 /// <summary>The training activities, each calling <see cref="ITrainingActivities"/>.</summary>

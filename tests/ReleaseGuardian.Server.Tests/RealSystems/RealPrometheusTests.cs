@@ -34,14 +34,14 @@ public sealed class RealPrometheusTests(AzuriteFixture azurite) : IDisposable
         // A few checkouts first, scraped before the window opens: Prometheus' increase() counts from a series' first
         // sample, so requests made before a series is first scraped would be missing from the window.
         await DriveAsync(checkout.CheckoutUri, requests: 10, TimeSpan.FromSeconds(1));
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        var start = await ScrapedAfterAsync(prometheus, DateTimeOffset.UtcNow.AddSeconds(1));
 
-        // Traffic while Prometheus scrapes every second; the window closes after two more scrapes.
-        var start = DateTimeOffset.UtcNow.AddSeconds(-1);
+        // Traffic while Prometheus scrapes every second; the window closes once two more scrapes have really happened
+        // (on a loaded machine scrapes run late, so the test waits for them rather than for a fixed time).
         var (sent, failed) = await DriveAsync(checkout.CheckoutUri, requests: 150, TimeSpan.FromSeconds(5));
         Assert.True(failed > 0 && failed < sent, $"{failed} of {sent} checkouts failed; the new checkout should fail about a quarter");
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        var end = DateTimeOffset.UtcNow;
+        var end = (await ScrapedAfterAsync(prometheus, DateTimeOffset.UtcNow.AddSeconds(2))).AddMilliseconds(500);
+        start = start.AddMilliseconds(-500);
 
         await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?>
         {
@@ -190,6 +190,23 @@ public sealed class RealPrometheusTests(AzuriteFixture azurite) : IDisposable
         catch (IOException)
         {
             // Prometheus' files may still be closing; the OS cleans temp folders.
+        }
+    }
+
+    // The time of the first scrape of the checkout job at or after <paramref name="after"/>, waited for (at most a minute).
+    private static async Task<DateTimeOffset> ScrapedAfterAsync(PrometheusServer prometheus, DateTimeOffset after)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var scraped = DateTimeOffset.FromUnixTimeMilliseconds((long)(await prometheus.QueryAsync("timestamp(up{job=\"checkout\"})", DateTimeOffset.UtcNow) * 1000));
+            if (scraped >= after)
+            {
+                return scraped;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Prometheus did not scrape the checkout after {after:O} within a minute (last scrape {scraped:O})");
+            await Task.Delay(200);
         }
     }
 }

@@ -28,7 +28,8 @@ internal static class OrchestrationStatusApi
             .WithSummary("Terminates a running instance, as Durable Functions' built-in terminate route does (reason in ?reason=).")
             .ReturnsEmpty(StatusCodes.Status202Accepted, "The instance was running and is terminated.")
             .Problem(StatusCodes.Status404NotFound, "id: no such orchestration instance.")
-            .Problem(StatusCodes.Status410Gone, "id: the instance had already finished.");
+            .Problem(StatusCodes.Status410Gone, "id: the instance had already finished.")
+            .TooLarge();
         return app;
     }
 

@@ -21,8 +21,18 @@ internal sealed class DurableWorkflowClient(DurableTaskHub hub) : IWorkflowSched
     ];
 
     /// <inheritdoc />
-    public Task<WorkflowStart> ScheduleAsync(EvaluationRequest request, CancellationToken cancellationToken) =>
-        StartAsync(WorkflowNames.ReleaseWorkflow, WorkflowNames.InstanceId(request.GuardianId, request.RunId), request, cancellationToken);
+    public async Task<WorkflowStart> ScheduleAsync(EvaluationRequest request, CancellationToken cancellationToken)
+    {
+        var start = await StartAsync(WorkflowNames.ReleaseWorkflow, WorkflowNames.InstanceId(request.GuardianId, request.RunId), request, cancellationToken);
+        if (start.Created)
+        {
+            return start;
+        }
+
+        // The existing instance's input, so the caller can tell a repeat from the same run id asked with other input.
+        var existing = await GetStatusAsync(start.InstanceId, cancellationToken);
+        return start with { Existing = existing?.Input?.Deserialize(WorkflowJsonContext.Default.EvaluationRequest) };
+    }
 
     /// <inheritdoc />
     Task ITrainingScheduler.StartAsync(string instanceId, TrainingRequest request, CancellationToken cancellationToken) =>

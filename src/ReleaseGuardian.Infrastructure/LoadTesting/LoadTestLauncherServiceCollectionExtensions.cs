@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ReleaseGuardian.Application.Training;
+using ReleaseGuardian.Infrastructure.Outbound;
 
 namespace ReleaseGuardian.Infrastructure.LoadTesting;
 
@@ -16,8 +17,9 @@ public static class LoadTestLauncherServiceCollectionExtensions
     public static IServiceCollection AddLoadTestLaunchers(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOutboundPolicy(configuration);
         services.TryAddSingleton(new LoadTestResultUrls(() => configuration["Api:PublicBaseUrl"] ?? configuration["Guardian:PublicBaseUrl"]));
-        services.AddHttpClient<HttpLoadTestLauncher>(http => http.Timeout = TimeSpan.FromSeconds(30));
+        services.AddHttpClient<HttpLoadTestLauncher>(http => http.Timeout = TimeSpan.FromSeconds(30)).UseOutboundPolicy();
         services.AddTransient<ILoadTestLauncher>(sp => sp.GetRequiredService<HttpLoadTestLauncher>());
         services.TryAddScoped<ITrainingActivities, TrainingActivities>();
         return services;

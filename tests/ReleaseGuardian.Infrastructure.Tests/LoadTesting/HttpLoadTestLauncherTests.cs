@@ -71,15 +71,29 @@ public sealed class HttpLoadTestLauncherTests
         Assert.Empty(ci.Requests);
     }
 
+    [Fact]
+    public async Task A_launcher_url_on_an_internal_address_is_refused_by_the_outbound_policy_and_nothing_is_sent()
+    {
+        await using var ci = await LoopbackServer.StartAsync(202, "");
+        await using var services = Services("https://guardian.example.org", allowPrivateNetworks: false);
+
+        var result = await services.GetRequiredService<ILoadTestLauncher>().LaunchAsync(Launch(ci.BaseAddress + "hooks/k6"), default);
+
+        Assert.False(result.Launched);
+        Assert.Empty(ci.Requests);
+    }
+
     private static LoadTestLaunch Launch(string url) =>
         new("checkout", "training-20261206T010000-ab12-r1a1", "training", new LoadTestSpec(LoadTestLaunchers.Http, url, "k6"));
 
-    private static ServiceProvider Services(string? publicBaseUrl, string? secret = Secret)
+    private static ServiceProvider Services(string? publicBaseUrl, string? secret = Secret, bool allowPrivateNetworks = true)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Api:PublicBaseUrl"] = publicBaseUrl,
             ["Webhooks:k6:Secret"] = secret,
+            // The "CI system" of these tests is a loopback server.
+            ["Outbound:AllowPrivateNetworks"] = allowPrivateNetworks ? "true" : "false",
         }).Build();
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IWebhookSecuritySettings>(new ConfigurationWebhookSecurity(configuration));

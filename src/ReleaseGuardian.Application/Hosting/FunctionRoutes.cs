@@ -41,6 +41,12 @@ public static class FunctionRoutes
     /// <summary>GET: a guardian's timeline.</summary>
     public const string Timeline = "guardians/{id}/timeline";
 
+    /// <summary>POST: start baseline training (<c>{"runs"?, "timeoutMinutes"?}</c>).</summary>
+    public const string Training = "guardians/{id}/training";
+
+    /// <summary>POST: cancel a training instance.</summary>
+    public const string CancelTraining = "guardians/{id}/training/{instanceId}/cancel";
+
     /// <summary>GET: notifications.</summary>
     public const string Notifications = "notifications";
 }

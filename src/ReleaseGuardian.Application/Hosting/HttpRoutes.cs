@@ -38,6 +38,12 @@ public static class HttpRoutes
     /// <summary>POST: remove a run from the baseline.</summary>
     public const string InvalidateRun = ApiPrefix + FunctionRoutes.InvalidateRun;
 
+    /// <summary>POST: start baseline training.</summary>
+    public const string Training = ApiPrefix + FunctionRoutes.Training;
+
+    /// <summary>POST: cancel a training instance.</summary>
+    public const string CancelTraining = ApiPrefix + FunctionRoutes.CancelTraining;
+
     /// <summary>POST: start training again.</summary>
     public const string ResetBaseline = ApiPrefix + FunctionRoutes.ResetBaseline;
 

@@ -26,7 +26,8 @@ public sealed class IngestionService(
     IEventStore events,
     GuardianService guardians,
     IWorkflowScheduler workflows,
-    TimeProvider clock)
+    TimeProvider clock,
+    Training.ITrainingRunWaiters? trainingRuns = null)
 {
     /// <summary>The configuration name of the CloudEvents endpoint's secret: <c>Webhooks:events:Secret</c>.</summary>
     public const string CloudEventsSender = "events";
@@ -223,7 +224,14 @@ public sealed class IngestionService(
         // crash between recording and scheduling on the first delivery.
         var request = EvaluationFor(evt);
         string? instanceId = null;
-        if (request is not null)
+        if (request is not null && evt is LoadTestFinishedEvent { Result: var result } && trainingRuns is not null
+            && Training.TrainingRuns.InstanceOf(request.GuardianId, result.TestId) is { } training
+            && await trainingRuns.TryRaiseAsync(training, new Training.LoadTestFinishedNotice(result.TestId, request), cancellationToken))
+        {
+            // A training instance launched this test and waits for it; it evaluates the run itself, once.
+            instanceId = training;
+        }
+        else if (request is not null)
         {
             instanceId = (await workflows.ScheduleAsync(request, cancellationToken)).InstanceId;
         }

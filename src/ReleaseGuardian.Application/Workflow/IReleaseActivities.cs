@@ -1,8 +1,11 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
 namespace ReleaseGuardian.Application.Workflow;
 
 /// <summary>
 /// The four activities of the release workflow. The Functions host binds one <c>[ActivityTrigger]</c> to each
-/// method; the standalone runner dispatches by name through <see cref="ReleaseActivityDispatch"/>.
+/// method; the standalone host's Durable Task engine dispatches by name through <see cref="ReleaseActivityDispatch"/>.
 /// </summary>
 public interface IReleaseActivities
 {
@@ -38,4 +41,30 @@ public static class ReleaseActivityDispatch
                 await activities.RecordAndSendNotificationsAsync(notify, cancellationToken),
             _ => throw new ArgumentException($"'{name}' with input {input.GetType().Name} is not an activity of {WorkflowNames.ReleaseWorkflow}.", nameof(name)),
         };
+
+    /// <summary>
+    /// Invokes the activity called <paramref name="name"/> with its input as JSON and answers its result as JSON, both in
+    /// the source-generated <see cref="WorkflowJsonContext"/> contract, for engines that carry payloads as text.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is not an activity of the release workflow.</exception>
+    public static async Task<string> InvokeJsonAsync(
+        IReleaseActivities activities, string name, string inputJson, CancellationToken cancellationToken)
+    {
+        var json = WorkflowJsonContext.Default;
+        return name switch
+        {
+            WorkflowNames.QuerySignals => JsonSerializer.Serialize(
+                await activities.QuerySignalsAsync(Read(inputJson, json.EvaluationRequest), cancellationToken), json.SignalsResult),
+            WorkflowNames.JudgeRun => JsonSerializer.Serialize(
+                await activities.JudgeRunAsync(Read(inputJson, json.JudgeRunInput), cancellationToken), json.JudgeRunResult),
+            WorkflowNames.RollbackFlag => JsonSerializer.Serialize(
+                await activities.RollbackFlagAsync(Read(inputJson, json.RollbackFlagInput), cancellationToken), json.RollbackFlagResult),
+            WorkflowNames.RecordAndSendNotifications => JsonSerializer.Serialize(
+                await activities.RecordAndSendNotificationsAsync(Read(inputJson, json.NotificationInput), cancellationToken), json.NotificationResult),
+            _ => throw new ArgumentException($"'{name}' is not an activity of {WorkflowNames.ReleaseWorkflow}.", nameof(name)),
+        };
+    }
+
+    private static T Read<T>(string json, JsonTypeInfo<T> typeInfo) =>
+        JsonSerializer.Deserialize(json, typeInfo) ?? throw new ArgumentException($"The input of the activity is not a {typeof(T).Name}.");
 }

@@ -1,9 +1,10 @@
 namespace ReleaseGuardian.Application.Workflow;
 
 /// <summary>
-/// What the release workflow may touch: activities, the replay-safe clock, the custom status and its own id.
-/// The Functions host wraps <c>TaskOrchestrationContext</c> in it; the standalone host's checkpointed runner
-/// implements it over Table Storage. Orchestrator code must be deterministic: no clock, GUIDs or I/O outside
+/// What an orchestrator may touch: activities, the replay-safe clock, the custom status, its own id, durable timers,
+/// external events with a timeout and sub-orchestrations (what both engines have natively).
+/// The Functions host wraps <c>TaskOrchestrationContext</c> in it; the standalone host wraps DurableTask.Core's
+/// <c>OrchestrationContext</c>. Orchestrator code must be deterministic: no clock, GUIDs or I/O outside
 /// activities, so that either host can replay it.
 /// </summary>
 public interface IWorkflowContext
@@ -22,6 +23,19 @@ public interface IWorkflowContext
 
     /// <summary>Publishes progress that the status API shows as <c>customStatus</c>.</summary>
     void SetCustomStatus(WorkflowProgress progress);
+
+    /// <summary>A durable timer: completes at <paramref name="fireAt"/> (UTC), also across restarts of the host.</summary>
+    Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Waits for the external event <paramref name="name"/> (raised to this instance) for at most
+    /// <paramref name="timeout"/>; answers its payload, or null when the time ran out. An event raised before the wait
+    /// began is kept by the engine and answered at once.
+    /// </summary>
+    Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class;
+
+    /// <summary>Runs another orchestrator as a child instance <paramref name="instanceId"/> and answers its output.</summary>
+    Task<TResult> CallSubOrchestratorAsync<TResult>(string name, string instanceId, object input);
 }
 
 /// <summary>The custom status of a running workflow: the current step and a line a person can read.</summary>

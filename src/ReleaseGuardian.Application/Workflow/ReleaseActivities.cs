@@ -340,7 +340,7 @@ public sealed class ReleaseActivities(
         return (VerdictJson.Parse(stored.Run.VerdictJson!).Value!, ChangeOf(stored.Run), stored.Run.CreatedAt);
     }
 
-    private static HistoricalRun ToHistorical(RunRecord record) => new(
+    internal static HistoricalRun ToHistorical(RunRecord record) => new(
         new Run(record.RunId, record.Purpose, new RunWindow(record.WindowStart, record.WindowEnd), record.Signals),
         DefinitionNames.Statuses.TryGetValue(record.Status ?? "", out var status) ? status : ObjectiveStatus.Error,
         record.Invalidated);

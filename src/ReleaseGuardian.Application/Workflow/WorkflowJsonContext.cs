@@ -22,4 +22,12 @@ namespace ReleaseGuardian.Application.Workflow;
 [JsonSerializable(typeof(EvaluationOutcome))]
 [JsonSerializable(typeof(WorkflowProgress))]
 [JsonSerializable(typeof(Core.Flags.FlagChange))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(Training.TrainingRequest))]
+[JsonSerializable(typeof(Training.LaunchLoadTestInput))]
+[JsonSerializable(typeof(Training.LaunchLoadTestResult))]
+[JsonSerializable(typeof(Training.LoadTestFinishedNotice))]
+[JsonSerializable(typeof(Training.LearnThresholdsInput))]
+[JsonSerializable(typeof(Training.LearnedThresholds))]
+[JsonSerializable(typeof(Training.TrainingOutcome))]
 public sealed partial class WorkflowJsonContext : JsonSerializerContext;

@@ -18,6 +18,15 @@ public static class WorkflowNames
     /// <summary>Records the notification with its evidence and sends it to the guardian's targets.</summary>
     public const string RecordAndSendNotifications = nameof(RecordAndSendNotifications);
 
+    /// <summary>The baseline training orchestrator.</summary>
+    public const string BaselineTraining = nameof(BaselineTraining);
+
+    /// <summary>Starts one load test through the guardian's launcher.</summary>
+    public const string LaunchLoadTest = nameof(LaunchLoadTest);
+
+    /// <summary>Computes what each adaptive objective learned from the guardian's eligible runs.</summary>
+    public const string LearnThresholds = nameof(LearnThresholds);
+
     /// <summary>The deterministic instance id of a guardian's run: a duplicate event maps to the same instance.</summary>
     public static string InstanceId(string guardianId, string runId) => guardianId + ":" + runId;
 }

@@ -16,6 +16,15 @@ public static class WorkflowRuntimeStatus
 
     /// <summary>Finished with an error.</summary>
     public const string Failed = "Failed";
+
+    /// <summary>Stopped from outside (cancel or the Durable terminate API).</summary>
+    public const string Terminated = "Terminated";
+
+    /// <summary>Cancelled before it ran.</summary>
+    public const string Canceled = "Canceled";
+
+    /// <summary>Paused from outside; resumes on request.</summary>
+    public const string Suspended = "Suspended";
 }
 
 /// <summary>
@@ -43,7 +52,8 @@ public sealed record WorkflowStatus(
 {
     /// <summary>True once the instance will not change any more.</summary>
     public bool IsFinished =>
-        RuntimeStatus is WorkflowRuntimeStatus.Completed or WorkflowRuntimeStatus.Failed;
+        RuntimeStatus is WorkflowRuntimeStatus.Completed or WorkflowRuntimeStatus.Failed
+            or WorkflowRuntimeStatus.Terminated or WorkflowRuntimeStatus.Canceled;
 }
 
 /// <summary>The result of scheduling an evaluation.</summary>

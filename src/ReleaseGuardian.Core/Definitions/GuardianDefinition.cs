@@ -20,7 +20,11 @@ public sealed record GuardianDefinition(
     MetricsSourceSpec Metrics,
     TrainingSettings Training,
     IReadOnlyList<Objective> Objectives,
-    GuardianPolicy Policy);
+    GuardianPolicy Policy)
+{
+    /// <summary>How the guardian's load tests are started, for baseline training; null when nobody launches them here.</summary>
+    public LoadTestSpec? LoadTest { get; init; }
+}
 
 /// <summary>The feature flag a guardian protects.</summary>
 /// <param name="Provider">The flag service (launchdarkly, unleash, flagsmith, configcat, gofeatureflag, growthbook, split, azureappconfig, flagd, http).</param>

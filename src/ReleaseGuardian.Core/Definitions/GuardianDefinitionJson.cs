@@ -43,7 +43,8 @@ public static class GuardianDefinitionJson
         var objectives = ReadObjectives(input, root);
         var policy = ReadPolicy(input, root);
 
-        var definition = new GuardianDefinition(id, displayName, service, flag, metrics, training, objectives, policy);
+        var loadTest = ReadLoadTest(input, root);
+        var definition = new GuardianDefinition(id, displayName, service, flag, metrics, training, objectives, policy) { LoadTest = loadTest };
         var semantic = GuardianDefinitionValidator.Validate(definition, input.BrokenPaths);
         return input.HasErrors || semantic.Count > 0 ? Invalid(input, semantic) : DefinitionParseResult.Valid(definition);
     }
@@ -91,6 +92,17 @@ public static class GuardianDefinitionJson
         WriteOptional(writer, "timeoutSeconds", metrics.TimeoutSeconds);
         WriteMap(writer, "queries", metrics.Queries);
         writer.WriteEndObject();
+
+        if (definition.LoadTest is { } loadTest)
+        {
+            writer.WriteStartObject("loadTest");
+            writer.WriteString("launcher", loadTest.Launcher);
+            WriteOptional(writer, "url", loadTest.Url);
+            WriteOptional(writer, "tool", loadTest.Tool);
+            WriteOptional(writer, "endpoint", loadTest.Endpoint);
+            WriteOptional(writer, "testId", loadTest.TestId);
+            writer.WriteEndObject();
+        }
 
         writer.WriteStartObject("training");
         writer.WriteNumber("minRuns", definition.Training.MinRuns);
@@ -196,6 +208,22 @@ public static class GuardianDefinitionJson
         {
             Queries = input.StringMap(metrics, "queries", path),
         };
+    }
+
+    private static LoadTestSpec? ReadLoadTest(JsonInput input, JsonElement root)
+    {
+        if (input.Object(root, "loadTest", "") is not { } loadTest)
+        {
+            return null;
+        }
+
+        const string path = "loadTest";
+        return new LoadTestSpec(
+            input.String(loadTest, "launcher", path, required: true) ?? "",
+            input.String(loadTest, "url", path),
+            input.String(loadTest, "tool", path),
+            input.String(loadTest, "endpoint", path),
+            input.String(loadTest, "testId", path));
     }
 
     private static TrainingSettings ReadTraining(JsonInput input, JsonElement root)

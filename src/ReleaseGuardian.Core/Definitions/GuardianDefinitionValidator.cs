@@ -81,6 +81,7 @@ public static partial class GuardianDefinitionValidator
 
         CheckMetrics(definition.Metrics, errors);
         CheckTraining(definition.Training, errors);
+        CheckLoadTest(definition.LoadTest, errors);
         CheckObjectives(definition.Objectives, errors);
         CheckPolicy(definition.Policy, errors);
         return errors.List;
@@ -401,6 +402,72 @@ public static partial class GuardianDefinitionValidator
         "must not carry user:password@ credentials; credentials for outbound calls come from operator configuration";
 
     private static bool HasCredentials(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0;
+
+    // A load-test tool name is the segment of its webhook route: k6, jmeter, locust, artillery, azureloadtesting.
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,31}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ToolRegex();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-_]{0,127}\z", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex AzureTestIdRegex();
+
+    private static void CheckLoadTest(LoadTestSpec? loadTest, Checks errors)
+    {
+        if (loadTest is null)
+        {
+            return;
+        }
+
+        switch (loadTest.Launcher)
+        {
+            case LoadTestLaunchers.Http:
+                if (string.IsNullOrWhiteSpace(loadTest.Url))
+                {
+                    errors.Add("loadTest.url", "is required for launcher http");
+                }
+                else if (!IsHttpUrl(loadTest.Url))
+                {
+                    errors.Add("loadTest.url", "must be an absolute http or https URL");
+                }
+
+                if (string.IsNullOrWhiteSpace(loadTest.Tool))
+                {
+                    errors.Add("loadTest.tool", "is required for launcher http (the tool whose webhook receives the result, e.g. k6)");
+                }
+                else if (!ToolRegex().IsMatch(loadTest.Tool))
+                {
+                    errors.Add("loadTest.tool", "must be a load-test tool name such as k6, jmeter, locust or artillery");
+                }
+
+                break;
+            case LoadTestLaunchers.AzureLoadTesting:
+                if (string.IsNullOrWhiteSpace(loadTest.Endpoint))
+                {
+                    errors.Add("loadTest.endpoint", "is required for launcher azureloadtesting");
+                }
+                else if (!Uri.TryCreate(loadTest.Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme != Uri.UriSchemeHttps
+                    || !endpoint.Host.EndsWith(".cnt-prod.loadtesting.azure.com", StringComparison.OrdinalIgnoreCase)
+                    || endpoint.AbsolutePath != "/" || !string.IsNullOrEmpty(endpoint.Query) || !string.IsNullOrEmpty(endpoint.UserInfo))
+                {
+                    errors.Add("loadTest.endpoint", "must be https://{resource-id}.{region}.cnt-prod.loadtesting.azure.com (the Azure Load Testing data-plane endpoint)");
+                }
+
+                if (string.IsNullOrWhiteSpace(loadTest.TestId))
+                {
+                    errors.Add("loadTest.testId", "is required for launcher azureloadtesting");
+                }
+                else if (!AzureTestIdRegex().IsMatch(loadTest.TestId))
+                {
+                    errors.Add("loadTest.testId", "must be an Azure Load Testing test id (letters, digits, '-' and '_', at most 128)");
+                }
+
+                break;
+            case LoadTestLaunchers.BuiltIn:
+                break;
+            default:
+                errors.Add("loadTest.launcher", $"must be one of {JsonInput.Choices(LoadTestLaunchers.All)}");
+                break;
+        }
+    }
 
     private static bool IsHttpUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);

@@ -10,6 +10,19 @@ namespace ReleaseGuardian.Core.Judgement;
 /// </summary>
 public static class Judge
 {
+    /// <summary>
+    /// What an adaptive objective has learned from <paramref name="history"/>: the baseline it would judge the next run
+    /// against and, once it has enough eligible runs, the thresholds that follow from it (null while training).
+    /// </summary>
+    public static (Baseline Baseline, AdaptiveThreshold? Thresholds) Learned(Objective objective, TrainingSettings training, IReadOnlyList<HistoricalRun> history)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        var baseline = Baseline.Select(history, training, r => Measurement.ValueOf(objective, r));
+        return (baseline, baseline.IsTrained
+            ? AdaptiveThreshold.Compute(baseline.Values, objective.Direction, objective.Thresholds, objective.Signal)
+            : null);
+    }
+
     /// <summary>Judges <paramref name="run"/>.</summary>
     /// <param name="guardian">The guardian definition (assumed valid, see <see cref="GuardianDefinitionValidator"/>).</param>
     /// <param name="history">The guardian's earlier runs, oldest first, with the status each got.</param>

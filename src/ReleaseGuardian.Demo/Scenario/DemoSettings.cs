@@ -55,7 +55,8 @@ public sealed record DemoSettings
         ["Providers:flagd:Source"] = FlagFile,
         // The rollback edits flag files only under FlagFiles:Root: the demo's own folder.
         ["FlagFiles:Root"] = Path.GetDirectoryName(Path.GetFullPath(FlagFile)),
-        ["Workflow:PollInterval"] = "00:00:00.050",
+        // The demo reacts at once: the engine polls an idle queue at most every 100 ms (more idle requests than the default).
+        ["Workflow:MaxQueuePollingInterval"] = "00:00:00.100",
         ["Queue:PollInterval"] = "00:00:00.050",
         ["Rollback:RetryBaseDelayMs"] = "50",
         ["Notifications:RetryBaseDelayMs"] = "50",

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ReleaseGuardian.Application.Ingestion;
 using ReleaseGuardian.Application.Runs;
+using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Functions.Workflow;
 using ReleaseGuardian.Infrastructure.Composition;
@@ -34,6 +35,9 @@ internal static class FunctionsComposition
         // cases that schedule live per invocation. Registered before AddReleaseGuardian, whose TryAdd keeps them.
         services.AddScoped<InvocationDurableClient>();
         services.AddScoped<IWorkflowScheduler, DurableWorkflowScheduler>();
+        services.AddScoped<DurableTrainingScheduler>();
+        services.AddScoped<ITrainingScheduler>(sp => sp.GetRequiredService<DurableTrainingScheduler>());
+        services.AddScoped<ITrainingRunWaiters>(sp => sp.GetRequiredService<DurableTrainingScheduler>());
         services.AddScoped<IngestionService>();
         services.AddScoped<RunService>();
 

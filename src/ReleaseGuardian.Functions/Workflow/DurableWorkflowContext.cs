@@ -20,4 +20,23 @@ internal sealed class DurableWorkflowContext(TaskOrchestrationContext context) :
         context.CallActivityAsync<TResult>(name, input, ActivityRetries);
 
     public void SetCustomStatus(WorkflowProgress progress) => context.SetCustomStatus(progress);
+
+    public Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken = default) =>
+        context.CreateTimer(fireAt, cancellationToken);
+
+    public async Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class
+    {
+        try
+        {
+            return await context.WaitForExternalEvent<TEvent>(name, timeout);
+        }
+        catch (TaskCanceledException)
+        {
+            // The SDK's way of saying the timeout fired first.
+            return null;
+        }
+    }
+
+    public Task<TResult> CallSubOrchestratorAsync<TResult>(string name, string instanceId, object input) =>
+        context.CallSubOrchestratorAsync<TResult>(name, input, new SubOrchestrationOptions(ActivityRetries, instanceId));
 }

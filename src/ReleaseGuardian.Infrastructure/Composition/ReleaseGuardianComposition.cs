@@ -13,6 +13,7 @@ using ReleaseGuardian.Infrastructure.Outbound;
 using ReleaseGuardian.Infrastructure.Ingestion;
 using ReleaseGuardian.Infrastructure.Ingestion.Flags;
 using ReleaseGuardian.Infrastructure.Ingestion.LoadTests;
+using ReleaseGuardian.Infrastructure.LoadTesting;
 using ReleaseGuardian.Infrastructure.Metrics;
 using ReleaseGuardian.Infrastructure.Notifications;
 using ReleaseGuardian.Infrastructure.Rollback;
@@ -39,6 +40,7 @@ public static class ReleaseGuardianComposition
         services.AddMetricsSources(configuration);
         services.AddFlagRollback(configuration);
         services.AddNotificationSenders(configuration);
+        services.AddLoadTestLaunchers(configuration);
 
         services.TryAddSingleton<IWebhookSecuritySettings>(new ConfigurationWebhookSecurity(configuration));
         services.TryAddSingleton<ICloudEventsReader, CloudEventsReaderPort>();
@@ -61,6 +63,7 @@ public static class ReleaseGuardianComposition
         services.TryAddScoped<GuardianEndpoints>();
         services.TryAddScoped<RunEndpoints>();
         services.TryAddScoped<NotificationEndpoints>();
+        services.TryAddScoped<TrainingEndpoints>();
         return services;
     }
 

@@ -31,6 +31,11 @@ public sealed class OperatorDefinitionPolicy(IConfiguration configuration, IOpti
             CheckDestination("metrics.url", metricsUrl, errors);
         }
 
+        if (definition.LoadTest?.Url is { } launcherUrl)
+        {
+            CheckDestination("loadTest.url", launcherUrl, errors);
+        }
+
         var notify = definition.Policy?.Notify ?? [];
         for (var i = 0; i < notify.Count; i++)
         {

@@ -91,6 +91,7 @@ public sealed record ApiResponse(int StatusCode, string? ContentType, string Bod
         404 => "Not found",
         408 => "Request timeout",
         409 => "Conflict",
+        410 => "Gone",
         412 => "Precondition failed",
         413 => "Payload too large",
         415 => "Unsupported media type",

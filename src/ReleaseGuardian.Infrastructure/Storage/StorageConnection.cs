@@ -14,8 +14,9 @@ namespace ReleaseGuardian.Infrastructure.Storage;
 /// </summary>
 public sealed record StorageConnection
 {
-    private StorageConnection(string? connectionString, Uri? tableUri, Uri? queueUri, TokenCredential? credential)
+    private StorageConnection(string? connectionString, Uri? tableUri, Uri? queueUri, TokenCredential? credential, Uri? blobUri = null)
     {
+        BlobServiceUri = blobUri;
         ConnectionString = connectionString;
         TableServiceUri = tableUri;
         QueueServiceUri = queueUri;
@@ -30,6 +31,9 @@ public sealed record StorageConnection
 
     /// <summary>The queue endpoint, when storage is reached by identity.</summary>
     public Uri? QueueServiceUri { get; }
+
+    /// <summary>The blob endpoint (the workflow engine's leases and large payloads), when storage is reached by identity and it is configured or derived from the account.</summary>
+    public Uri? BlobServiceUri { get; }
 
     /// <summary>The identity, when storage is reached by identity.</summary>
     public TokenCredential? Credential { get; }
@@ -51,6 +55,7 @@ public sealed record StorageConnection
         var account = section["accountName"];
         var table = section["tableServiceUri"] ?? (account is null ? null : $"https://{account}.table.core.windows.net");
         var queue = section["queueServiceUri"] ?? (account is null ? null : $"https://{account}.queue.core.windows.net");
+        var blob = section["blobServiceUri"] ?? (account is null ? null : $"https://{account}.blob.core.windows.net");
         if (table is null || queue is null)
         {
             throw new InvalidOperationException(
@@ -62,7 +67,7 @@ public sealed record StorageConnection
         TokenCredential credential = string.Equals(section["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase)
             ? new ManagedIdentityCredential(string.IsNullOrEmpty(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
             : new DefaultAzureCredential();
-        return new StorageConnection(null, new Uri(table), new Uri(queue), credential);
+        return new StorageConnection(null, new Uri(table), new Uri(queue), credential, blob is null ? null : new Uri(blob));
     }
 
     /// <summary>A table service client over this connection.</summary>

@@ -1,5 +1,6 @@
 using ReleaseGuardian.Infrastructure.Storage;
 using ReleaseGuardian.Server.Http;
+using ReleaseGuardian.Server.Workflow;
 
 namespace ReleaseGuardian.Server.Apis;
 
@@ -12,6 +13,9 @@ internal static class DiagnosticsApi
 {
     public const string StorageRoute = "/api/diagnostics/storage";
 
+    /// <summary>Prefix of the workflow engine's counts.</summary>
+    public const string EnginePrefix = "engine/";
+
     public static IEndpointRouteBuilder MapDiagnosticsApi(this IEndpointRouteBuilder app, IConfiguration configuration)
     {
         if (!configuration.GetValue("Diagnostics:Enabled", false))
@@ -19,12 +23,16 @@ internal static class DiagnosticsApi
             return app;
         }
 
-        app.MapGet(StorageRoute, (StorageTransactionCounter counter) =>
-                Results.Ok(new StorageSnapshot(counter.Total, counter.Snapshot())))
+        // The engine's own requests (queues, history, instances, leases) are keyed "engine/resource:operation".
+        app.MapGet(StorageRoute, (StorageTransactionCounter counter, EngineStorageTransactions engine) =>
+                Results.Ok(new StorageSnapshot(
+                    counter.Total + engine.Counter.Total,
+                    counter.Snapshot().Concat(engine.Counter.Snapshot().Select(kv => KeyValuePair.Create(EnginePrefix + kv.Key, kv.Value)))
+                        .ToDictionary(StringComparer.Ordinal))))
             .RequireManagementKey()
             .WithName("StorageDiagnostics").WithTags("Diagnostics")
-            .WithSummary("Storage transactions of this process (standalone host only, when Diagnostics:Enabled=true).")
-            .Returns<StorageSnapshot>(StatusCodes.Status200OK, "Totals by resource:operation.");
+            .WithSummary("Storage transactions of this process, the engine's included (standalone host only, when Diagnostics:Enabled=true).")
+            .Returns<StorageSnapshot>(StatusCodes.Status200OK, "Totals by resource:operation; the engine's are keyed engine/resource:operation.");
         return app;
     }
 }

@@ -2,6 +2,7 @@ using ReleaseGuardian.Application.Hosting;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Infrastructure.HttpApi;
 using ReleaseGuardian.Server.Http;
+using ReleaseGuardian.Server.Workflow;
 
 namespace ReleaseGuardian.Server.Apis;
 
@@ -20,7 +21,33 @@ internal static class OrchestrationStatusApi
             .Returns<OrchestrationStatusDocument>(StatusCodes.Status200OK, "The workflow finished (Completed, Failed or Terminated); output holds the verdict.")
             .Returns<OrchestrationStatusDocument>(StatusCodes.Status202Accepted, "The workflow is still running; Location is this URL.")
             .Problem(StatusCodes.Status404NotFound, "id: no such orchestration instance.");
+        // The Durable terminate API: 202 when a running instance was terminated, 410 when it had finished, 404 when unknown.
+        app.MapPost("/" + HttpRoutes.OrchestrationStatus + "/terminate", TerminateAsync)
+            .RequireManagementKey()
+            .WithName("TerminateOrchestration").WithTags("Workflows")
+            .WithSummary("Terminates a running instance, as Durable Functions' built-in terminate route does (reason in ?reason=).")
+            .ReturnsEmpty(StatusCodes.Status202Accepted, "The instance was running and is terminated.")
+            .Problem(StatusCodes.Status404NotFound, "id: no such orchestration instance.")
+            .Problem(StatusCodes.Status410Gone, "id: the instance had already finished.")
+            .TooLarge();
         return app;
+    }
+
+    private static async Task<IResult> TerminateAsync(string id, string? reason, DurableWorkflowClient engine, CancellationToken cancellationToken)
+    {
+        var status = await engine.GetStatusAsync(id, cancellationToken);
+        if (status is null)
+        {
+            return new ApiResult(ApiResponse.NotFound("id", $"no orchestration instance '{id}'"));
+        }
+
+        if (status.IsFinished)
+        {
+            return new ApiResult(ApiResponse.Problem(410, "id", $"instance '{id}' has already finished ({status.RuntimeStatus})"));
+        }
+
+        await engine.TerminateAsync(id, string.IsNullOrWhiteSpace(reason) ? "terminated through the Durable API" : reason, cancellationToken);
+        return Results.Accepted();
     }
 
     private static async Task<IResult> GetStatusAsync(string id, HttpContext http, IWorkflowStatusReader statuses, CancellationToken cancellationToken)

@@ -28,6 +28,7 @@ public static class GuardianServerApp
         app.MapIngestionApi();
         app.MapGuardiansApi();
         app.MapRunsApi();
+        app.MapTrainingApi();
         app.MapNotificationsApi();
         app.MapOrchestrationStatusApi();
         app.MapDiagnosticsApi(app.Configuration);

@@ -1,5 +1,8 @@
 using ReleaseGuardian.Application.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using ReleaseGuardian.Infrastructure.Composition;
+using ReleaseGuardian.Infrastructure.LoadTesting;
 using ReleaseGuardian.Infrastructure.Storage;
 using ReleaseGuardian.Server.Ingestion;
 
@@ -12,13 +15,17 @@ internal static class ServerComposition
     {
         var storage = StorageOptions.FromConfiguration(builder.Configuration);
 
+        // A launched test's result URL: the configured public base URL, else the address this server listens on.
+        builder.Services.AddSingleton(sp => new LoadTestResultUrls(() =>
+            builder.Configuration["Api:PublicBaseUrl"] ?? builder.Configuration["Guardian:PublicBaseUrl"]
+            ?? sp.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()));
         builder.Services.AddReleaseGuardian(builder.Configuration, storage);
         builder.Services.AddProblemDetails();
         builder.AddGuardianOpenApi();
         builder.Services.Configure<QueueListenerOptions>(builder.Configuration.GetSection("Queue"));
         builder.Services.AddHostedService<QueueListener>();
         builder.AddGuardianTelemetry();
-        builder.AddGuardianWorkflows(storage, QueueName(storage.TablePrefix, WorkflowComposition.WorkQueueName));
+        builder.AddGuardianWorkflows();
         return builder;
     }
 

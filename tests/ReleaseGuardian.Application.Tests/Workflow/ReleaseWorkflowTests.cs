@@ -101,5 +101,15 @@ public sealed class ReleaseWorkflowTests
         }
 
         public void SetCustomStatus(WorkflowProgress progress) => Steps.Add(progress.Step);
+
+        // The release workflow waits for nothing and starts no child; these fail the test if it ever does.
+        public Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("the release workflow sets no timer");
+
+        public Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class =>
+            throw new InvalidOperationException("the release workflow waits for no event");
+
+        public Task<TResult> CallSubOrchestratorAsync<TResult>(string name, string instanceId, object input) =>
+            throw new InvalidOperationException("the release workflow starts no sub-orchestration");
     }
 }

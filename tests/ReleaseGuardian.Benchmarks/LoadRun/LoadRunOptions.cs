@@ -5,7 +5,7 @@ namespace ReleaseGuardian.Benchmarks.LoadRun;
 
 /// <summary>
 /// <c>loadrun --server-dll PATH --storage CONNECTION [--repeat 3] [--webhooks 2000] [--concurrency 16]
-/// [--evaluations 50] [--azurite-pid PID] [--output PATH] [--server-log PATH] [--set Key=Value ...]</c>; <c>--set</c> passes extra
+/// [--evaluations 50] [--concurrent-evaluations 60] [--azurite-pid PID] [--output PATH] [--server-log PATH] [--set Key=Value ...]</c>; <c>--set</c> passes extra
 /// server settings as environment variables (e.g. <c>--set Workflow__PollInterval=00:00:00.050</c>).
 /// </summary>
 public sealed class LoadRunOptions
@@ -22,6 +22,9 @@ public sealed class LoadRunOptions
     public int Concurrency { get; set; } = 16;
 
     public int Evaluations { get; set; } = 50;
+
+    /// <summary>Healthy evaluations posted by 20 concurrent clients for the evaluations-per-second measure.</summary>
+    public int ConcurrentEvaluations { get; set; } = 60;
 
     public string Output { get; set; } = ".test-results/bench/loadrun.json";
 
@@ -47,6 +50,7 @@ public sealed class LoadRunOptions
                 case "--webhooks": options.Webhooks = Count(); break;
                 case "--concurrency": options.Concurrency = Count(); break;
                 case "--evaluations": options.Evaluations = Count(); break;
+                case "--concurrent-evaluations": options.ConcurrentEvaluations = Count(); break;
                 case "--output": options.Output = Value(); break;
                 case "--azurite-pid": options.AzuritePid = Count(); break;
                 case "--server-log": options.ServerLog = Value(); break;

@@ -86,6 +86,8 @@ public static class LoadRunner
         await ThroughputAsync(http, management, server, options, rep, prefix, result);
         await EvaluationsAsync(http, management, flagService, options, result);
         await GoEvaluationsAsync(http, management, flagService, result);
+        await ConcurrentEvaluationsAsync(http, management, options, result);
+        await IdleAsync(management, result);
         return result;
     }
 
@@ -297,6 +299,8 @@ public static class LoadRunner
     {
         var latencies = new List<double>();
         var transactions = new List<double>();
+        var engineTransactions = new List<double>();
+        var applicationTransactions = new List<double>();
         var byOperation = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var i = 0; i < options.Evaluations; i++)
         {
@@ -319,8 +323,10 @@ public static class LoadRunner
                 $"evaluation {i} ended {status.GetProperty("output")}");
             var after = await GuardianServerProcess.StorageCountsAsync(management);
             var delta = Delta(before, after);
-            // The server hands the instance it schedules to its own runner, so no receive fetches the work item.
             transactions.Add(delta.Values.Sum());
+            var engine = delta.Where(kv => IsEngine(kv.Key)).Sum(kv => kv.Value);
+            engineTransactions.Add(engine);
+            applicationTransactions.Add(delta.Values.Sum() - engine);
             foreach (var (key, count) in delta)
             {
                 byOperation[key] = byOperation.GetValueOrDefault(key) + count;
@@ -330,6 +336,8 @@ public static class LoadRunner
         result["rollback_p50_ms"] = Percentile(latencies, 50);
         result["rollback_p95_ms"] = Percentile(latencies, 95);
         result["transactions_per_evaluation"] = transactions.Average();
+        result["engine_transactions_per_evaluation"] = engineTransactions.Average();
+        result["application_transactions_per_evaluation"] = applicationTransactions.Average();
         foreach (var (key, count) in byOperation.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             result["tx." + key] = count / (double)options.Evaluations;
@@ -364,16 +372,61 @@ public static class LoadRunner
         result["transactions_per_go_evaluation"] = transactions.Average();
     }
 
-    // Queue receives are the idle poll loops and the status route's point reads are the load run's own polling:
-    // neither is work the evaluation caused.
+    // (e) Evaluations per second with 20 at once: healthy k6 results (Go) posted by 20 concurrent clients, timed from
+    // the first POST until every instance has finished.
+    private const int ConcurrentClients = 20;
+
+    private static async Task ConcurrentEvaluationsAsync(HttpClient http, HttpClient management, LoadRunOptions options, Dictionary<string, double> result)
+    {
+        var count = Math.Max(ConcurrentClients, options.ConcurrentEvaluations);
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, ConcurrentClients).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var instance = await PostK6Async(http, $"par-{i:D4}-{Guid.NewGuid():N}"[..20], "validation", Base.AddHours(5).AddMinutes(2 * i), 0);
+                await WaitForCompletionAsync(management, instance);
+            }
+        }));
+        result["evaluations_per_s_20_concurrent"] = count / clock.Elapsed.TotalSeconds;
+    }
+
+    // (f) Idle: nothing to do for ten seconds, after a pause for in-flight work to settle. Every storage request then is
+    // polling (queues, leases), the cost of a worker that waits.
+    private static async Task IdleAsync(HttpClient management, Dictionary<string, double> result)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var before = await GuardianServerProcess.StorageCountsAsync(management);
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        var after = await GuardianServerProcess.StorageCountsAsync(management);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var delta = after.Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key))).ToList();
+        result["idle_requests_per_s"] = delta.Sum(d => d.Count) / seconds;
+        result["idle_engine_requests_per_s"] = delta.Where(d => IsEngine(d.Key)).Sum(d => d.Count) / seconds;
+    }
+
+    // The workflow engine's own requests: the Durable Task engine's (keyed "engine/" by the diagnostics route) or, on the
+    // engine before it (commit d209881), its Workflows table and work queue.
+    private static bool IsEngine(string key) =>
+        key.StartsWith("engine/", StringComparison.Ordinal) || key.StartsWith("Workflows:", StringComparison.Ordinal)
+        || key.Contains("guardian-workflows", StringComparison.Ordinal);
+
+    // The ingestion queue's receives are its idle poll loop and the status route's reads are the load run's own polling:
+    // neither is work the evaluation caused. The Durable Task engine's receives stay in: each of its steps is a queue
+    // message it must receive (with some idle polls in the same window), and its status reads, queries of its Instances
+    // table that it also makes itself when an instance starts, stay in too, so its count is an upper bound.
     private static Dictionary<string, long> Delta(Dictionary<string, long> before, Dictionary<string, long> after) =>
-        after.Where(kv => !kv.Key.EndsWith(":receive", StringComparison.Ordinal) && !kv.Key.EndsWith("Workflows:read", StringComparison.Ordinal))
+        after.Where(kv => (kv.Key.StartsWith("engine/", StringComparison.Ordinal) || !kv.Key.EndsWith(":receive", StringComparison.Ordinal))
+                && !kv.Key.EndsWith("Workflows:read", StringComparison.Ordinal))
             .Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key)))
             .Where(kv => kv.Count > 0)
             .ToDictionary(kv => NormalisedKey(kv.Key), kv => kv.Count, StringComparer.Ordinal);
 
     // Tables carry the run's random prefix; drop it so repetitions line up.
-    private static string NormalisedKey(string key) => System.Text.RegularExpressions.Regex.Replace(key, "^bench[0-9a-f]+-?", "", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static string NormalisedKey(string key) => System.Text.RegularExpressions.Regex.Replace(key, "^(engine/)?bench[0-9a-f]+-?", "$1", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private static async Task PutGuardianAsync(HttpClient management, string hookUrl)
     {

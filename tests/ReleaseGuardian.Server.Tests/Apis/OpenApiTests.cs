@@ -17,9 +17,10 @@ namespace ReleaseGuardian.Server.Tests.Apis;
 [Collection(AzuriteCollection.Name)]
 public sealed class OpenApiTests(AzuriteFixture azurite) : IDisposable
 {
-    // Built into the Functions host (Durable Functions' HTTP API), so no [HttpTrigger] declares it; the standalone
-    // server serves the same route and shape.
-    private const string DurableStatusRoute = "GET /runtime/webhooks/durabletask/instances/{id}";
+    // Built into the Functions host (Durable Functions' HTTP API), so no [HttpTrigger] declares them; the standalone
+    // server serves the same routes and shapes.
+    private static readonly string[] DurableRoutes =
+        ["GET /runtime/webhooks/durabletask/instances/{id}", "POST /runtime/webhooks/durabletask/instances/{id}/terminate"];
 
     // Served by the standalone host only: the Functions host has its own liveness, and no diagnostics route.
     private static readonly string[] StandaloneOnly = ["GET /healthz", "GET /api/diagnostics/storage"];
@@ -32,7 +33,7 @@ public sealed class OpenApiTests(AzuriteFixture azurite) : IDisposable
         var documented = Operations(await DocumentAsync()).Select(o => o.Route).ToHashSet();
 
         var standalone = StandaloneRoutes();
-        var functions = FunctionsRoutes().Append(DurableStatusRoute).ToHashSet();
+        var functions = FunctionsRoutes().Concat(DurableRoutes).ToHashSet();
 
         Assert.Equal(standalone.Order(), documented.Order());
         Assert.Empty(functions.Except(documented));

@@ -199,10 +199,19 @@ public sealed class RealPrometheusTests(AzuriteFixture azurite) : IDisposable
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (true)
         {
-            var scraped = DateTimeOffset.FromUnixTimeMilliseconds((long)(await prometheus.QueryAsync("timestamp(up{job=\"checkout\"})", DateTimeOffset.UtcNow) * 1000));
+            // Before the first scrape there is no series at all, and QueryAsync refuses an answer without exactly one.
+            DateTimeOffset? scraped = null;
+            try
+            {
+                scraped = DateTimeOffset.FromUnixTimeMilliseconds((long)(await prometheus.QueryAsync("timestamp(up{job=\"checkout\"})", DateTimeOffset.UtcNow) * 1000));
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
             if (scraped >= after)
             {
-                return scraped;
+                return scraped.Value;
             }
 
             Assert.True(DateTime.UtcNow < deadline, $"Prometheus did not scrape the checkout after {after:O} within a minute (last scrape {scraped:O})");

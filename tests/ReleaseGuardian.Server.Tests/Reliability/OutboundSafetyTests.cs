@@ -160,6 +160,22 @@ public sealed class OutboundSafetyTests(AzuriteFixture azurite)
         Assert.Equal(["metrics.url"], Paths(problem));
     }
 
+    // The training launcher is an outbound call a definition names too: its URL gets the same check at PUT.
+    [Theory]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://0x7f000001:8080/hooks/k6")]
+    public async Task A_load_test_launcher_on_a_literal_internal_address_is_refused_at_PUT_naming_loadTest_url(string url)
+    {
+        await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Outbound:AllowPrivateNetworks"] = "false" });
+        var definition = System.Text.Json.Nodes.JsonNode.Parse(Scenario.Guardian("checkout", "https://hooks.example.org/notify", StaticObjectives))!.AsObject();
+        definition["loadTest"] = new System.Text.Json.Nodes.JsonObject { ["launcher"] = "http", ["url"] = url, ["tool"] = "k6" };
+
+        var (status, problem) = await PutAsync(scenario, "checkout", definition.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(["loadTest.url"], Paths(problem));
+    }
+
     // Finding 1: the hook's credentials go only to URLs the operator configured; a definition naming another is refused.
     [Fact]
     public async Task A_hook_url_the_operator_did_not_configure_is_refused_at_PUT_naming_flag_settings_url()

@@ -29,6 +29,20 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
     }
 
+    /// <summary>
+    /// The engine as tests run it: one partition (one lease to take), short polling, and a lease that lets a
+    /// restarted or second server take a dead one's partition within seconds.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> EngineSettings = new Dictionary<string, string?>
+    {
+        ["Workflow:Partitions"] = "1",
+        ["Workflow:MaxQueuePollingInterval"] = "00:00:00.100",
+        ["Workflow:LeaseInterval"] = "00:00:06",
+        ["Workflow:LeaseRenewInterval"] = "00:00:02",
+        ["Workflow:LeaseAcquireInterval"] = "00:00:01",
+        ["Workflow:ActivityRetryInterval"] = "00:00:00.200",
+    };
+
     /// <summary>The storage prefix of this server's tables and queues.</summary>
     public string Prefix { get; }
 
@@ -69,9 +83,13 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
         builder.UseSetting("AzureWebJobsStorage", _storage);
         builder.UseSetting("Storage:Prefix", Prefix);
         builder.UseSetting("Guardian:ApiKey", ApiKey);
-        builder.UseSetting("Workflow:PollInterval", "00:00:00.050");
         // Flag services, Prometheus and notification targets in these tests are loopback servers.
         builder.UseSetting("Outbound:AllowPrivateNetworks", "true");
+        foreach (var (key, value) in EngineSettings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using ReleaseGuardian.Server.Tests.Support;
-using ReleaseGuardian.Server.Workflow;
 using ReleaseGuardian.Testing;
 
 namespace ReleaseGuardian.Server.Tests.Workflow;
@@ -22,7 +21,7 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_manual_evaluation_answers_202_with_the_check_status_payload_and_its_status_turns_200_with_the_output_when_done()
     {
-        // The runner is off, so the instance stays Pending until the test runs it.
+        // This server runs no engine worker, so the instance stays Pending until a second server on the same hub runs it.
         await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Workflow:Enabled"] = "false" });
         await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl, Scenario.StaticObjectives));
 
@@ -56,8 +55,10 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
         Assert.Equal("manual", input.GetProperty("trigger").GetString());
         Assert.Equal("validation", input.GetProperty("purpose").GetString(), ignoreCase: true);
 
-        var runner = scenario.Server.Services.GetRequiredService<WorkflowRunner>();
-        await runner.RunInstanceAsync(instanceId, CancellationToken.None);
+        await using (var worker = GuardianServer.Start(azurite.ConnectionString, WorkerOnTheSameHub(), prefix: scenario.Server.Prefix))
+        {
+            await scenario.WaitForCompletionAsync(instanceId);
+        }
 
         var done = await scenario.Api.GetAsync(statusUri);
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
@@ -105,7 +106,7 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
             await Task.Delay(50);
         }
 
-        // Progress is written once an activity has been working for Workflow:ProgressDelay (250 ms); until then Pending.
+        // The engine records the custom status with each step: Pending until the orchestration's first step is stored.
         do
         {
             Assert.True(DateTime.UtcNow < deadline, "the instance never showed its progress");
@@ -214,8 +215,11 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await scenario.Api.DeleteAsync("/api/guardians/checkout")).StatusCode);
 
-        var runner = scenario.Server.Services.GetRequiredService<WorkflowRunner>();
-        await runner.RunInstanceAsync("checkout:orphan-1", CancellationToken.None);
+        // A worker on the same hub picks the instance up after the guardian is gone.
+        await using (var worker = GuardianServer.Start(azurite.ConnectionString, WorkerOnTheSameHub(), prefix: scenario.Server.Prefix))
+        {
+            await scenario.WaitForCompletionAsync("checkout:orphan-1");
+        }
 
         var done = await scenario.GetJsonAsync("/runtime/webhooks/durabletask/instances/checkout%3Aorphan-1");
         Assert.Equal("Completed", done.GetProperty("runtimeStatus").GetString());
@@ -241,4 +245,13 @@ public sealed class EvaluationsApiTests(AzuriteFixture azurite)
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    // The settings Scenario gives its server, for a second server that shares its storage prefix and so its task hub.
+    private static Dictionary<string, string?> WorkerOnTheSameHub() => new()
+    {
+        ["Webhooks:launchdarkly:Secret"] = Scenario.LaunchDarklySecret,
+        ["Webhooks:k6:Secret"] = Scenario.K6Secret,
+        ["Rollback:RetryBaseDelayMs"] = "10",
+        ["Notifications:RetryBaseDelayMs"] = "10",
+    };
 }

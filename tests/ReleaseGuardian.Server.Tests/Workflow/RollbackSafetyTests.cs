@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Infrastructure.Storage;
-using ReleaseGuardian.Infrastructure.Workflow;
 using ReleaseGuardian.Server.Tests.Support;
 using ReleaseGuardian.Testing;
 
@@ -233,14 +232,15 @@ public sealed class RollbackSafetyTests(AzuriteFixture azurite)
     [Fact]
     public async Task Running_the_rollback_and_notification_of_a_finished_run_again_repeats_nothing_and_answers_as_the_first_time()
     {
-        // What a crash before the checkpoints were written leads to: the activities run again with the same inputs.
+        // What a crash before the engine recorded the results leads to: the activities run again with the same inputs.
         await using var scenario = await Scenario.StartAsync(azurite);
         var status = await JudgeTheBadChangeAsync(scenario);
-        var history = (await scenario.Server.Services.GetRequiredService<TableWorkflowStore>().LoadHistoryAsync(status.GetProperty("instanceId").GetString()!, default))!;
-        var request = history.Status.Input!.Value.Deserialize(WorkflowJsonContext.Default.EvaluationRequest)!;
-        var judgement = JsonSerializer.Deserialize(history.Checkpoints[1], WorkflowJsonContext.Default.JudgeRunResult)!;
-        var rolledBack = JsonSerializer.Deserialize(history.Checkpoints[2], WorkflowJsonContext.Default.RollbackFlagResult)!;
-        var notified = JsonSerializer.Deserialize(history.Checkpoints[3], WorkflowJsonContext.Default.NotificationResult)!;
+        var history = await EngineHistory.ActivityResultsAsync(scenario.Server, status.GetProperty("instanceId").GetString()!);
+        Assert.Equal([WorkflowNames.QuerySignals, WorkflowNames.JudgeRun, WorkflowNames.RollbackFlag, WorkflowNames.RecordAndSendNotifications], history.Select(h => h.Activity));
+        var request = status.GetProperty("input").Deserialize(WorkflowJsonContext.Default.EvaluationRequest)!;
+        var judgement = JsonSerializer.Deserialize(history[1].ResultJson, WorkflowJsonContext.Default.JudgeRunResult)!;
+        var rolledBack = JsonSerializer.Deserialize(history[2].ResultJson, WorkflowJsonContext.Default.RollbackFlagResult)!;
+        var notified = JsonSerializer.Deserialize(history[3].ResultJson, WorkflowJsonContext.Default.NotificationResult)!;
         var hookCalls = scenario.Hook.Requests.Count;
 
         await using var scope = scenario.Server.Services.CreateAsyncScope();

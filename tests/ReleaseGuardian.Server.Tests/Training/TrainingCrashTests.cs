@@ -35,6 +35,8 @@ public sealed class TrainingCrashTests(AzuriteFixture azurite)
             ["Storage:Prefix"] = AzuriteFixture.UniqueName("trcrash"),
             ["Guardian:ApiKey"] = ApiKey,
             ["Webhooks:k6:Secret"] = Scenario.K6Secret,
+            // The "CI system" the launcher calls is a loopback server.
+            ["Outbound:AllowPrivateNetworks"] = "true",
             ["Workflow:Partitions"] = "1",
             ["Workflow:MaxQueuePollingInterval"] = "00:00:00.100",
             // The dead server's partition lease runs out after this, and the restart takes the partition over.

@@ -110,19 +110,7 @@ public sealed class TableGuardianStore : IGuardianStore
             ? TableClient.CreateQueryFilter($"PartitionKey eq {Partition}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey gt {after}");
 
-        // One more than asked tells whether another page follows, without an empty last page.
-        var rows = new List<TableEntity>(pageSize + 1);
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: pageSize + 1, cancellationToken: cancellationToken))
-        {
-            rows.Add(row);
-            if (rows.Count > pageSize)
-            {
-                break;
-            }
-        }
-
-        var page = rows.Take(pageSize).ToList();
-        var next = rows.Count > pageSize ? Base64Url.Encode(TokenVersion + page[^1].RowKey) : null;
+        var (page, next) = await TablePage.ReadAsync(table, filter, pageSize, TokenVersion, cancellationToken);
         return new ResultPage<StoredGuardian>(page.Select(ToGuardian).ToList(), next);
     }
 

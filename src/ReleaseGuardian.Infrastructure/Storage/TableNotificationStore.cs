@@ -97,18 +97,7 @@ public sealed class TableNotificationStore : INotificationStore
 
         var table = await _tables.GetAsync(StorageTables.Notifications, cancellationToken);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey gt {after} and RowKey lt {KeyText.AfterPrefix(prefix)}");
-        var rows = new List<TableEntity>(pageSize + 1);
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: pageSize + 1, cancellationToken: cancellationToken))
-        {
-            rows.Add(row);
-            if (rows.Count > pageSize)
-            {
-                break;
-            }
-        }
-
-        var page = rows.Take(pageSize).ToList();
-        var next = rows.Count > pageSize ? Base64Url.Encode(TokenVersion + page[^1].RowKey) : null;
+        var (page, next) = await TablePage.ReadAsync(table, filter, pageSize, TokenVersion, cancellationToken);
         return new ResultPage<NotificationRecord>(page.Select(ToNotification).ToList(), next);
     }
 

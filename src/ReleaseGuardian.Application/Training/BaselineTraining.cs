@@ -22,41 +22,19 @@ public static class BaselineTraining
             for (var attempt = 1; attempt <= request.MaxAttemptsPerRun && !done; attempt++)
             {
                 var testId = TrainingRuns.TestId(context.InstanceId, run, attempt);
-                context.SetCustomStatus(new WorkflowProgress("training", $"training {counted}/{request.Runs}: launching {testId}"));
-                var launch = await context.CallActivityAsync<LaunchLoadTestResult>(
-                    WorkflowNames.LaunchLoadTest, new LaunchLoadTestInput(request.GuardianId, testId, "training"));
-                if (!launch.Launched)
+                var counting = counted;
+                var outcome = await LoadTestRuns.LaunchAndEvaluateAsync(
+                    context, request.GuardianId, testId, "training", TimeSpan.FromMinutes(request.TimeoutMinutes),
+                    step => context.SetCustomStatus(new WorkflowProgress("training", $"training {counting}/{request.Runs}: {step}")));
+                if (outcome.Result != TrainingRunResults.Counted)
                 {
-                    reports.Add(new TrainingRunReport(run, attempt, testId, TrainingRunResults.LaunchFailed, launch.Detail));
-                    continue;
-                }
-
-                // A result that arrived while the launch was being recorded is already in the instance's history: the
-                // engine keeps events raised before the wait and answers them at once.
-                context.SetCustomStatus(new WorkflowProgress("training", $"training {counted}/{request.Runs}: waiting for {testId}"));
-                var notice = await context.WaitForEventAsync<LoadTestFinishedNotice>(
-                    TrainingRuns.EventName(testId), TimeSpan.FromMinutes(request.TimeoutMinutes));
-                if (notice is null)
-                {
-                    reports.Add(new TrainingRunReport(run, attempt, testId, TrainingRunResults.TimedOut,
-                        $"no result within {request.TimeoutMinutes} minute(s)"));
-                    continue;
-                }
-
-                context.SetCustomStatus(new WorkflowProgress("training", $"training {counted}/{request.Runs}: evaluating {notice.Evaluation.RunId}"));
-                var evaluation = await context.CallSubOrchestratorAsync<EvaluationOutcome>(
-                    WorkflowNames.ReleaseWorkflow,
-                    WorkflowNames.InstanceId(notice.Evaluation.GuardianId, notice.Evaluation.RunId),
-                    notice.Evaluation);
-                if (evaluation.Status is "fail" or "error")
-                {
-                    reports.Add(new TrainingRunReport(run, attempt, testId, TrainingRunResults.Failed, evaluation.Headline, evaluation.RunId));
+                    reports.Add(new TrainingRunReport(run, attempt, testId, outcome.Result, outcome.Detail, outcome.Evaluation?.RunId));
                     continue;
                 }
 
                 counted++;
                 done = true;
-                reports.Add(new TrainingRunReport(run, attempt, testId, TrainingRunResults.Counted, evaluation.Headline, evaluation.RunId));
+                reports.Add(new TrainingRunReport(run, attempt, testId, TrainingRunResults.Counted, outcome.Detail, outcome.Evaluation!.RunId));
             }
 
             if (!done)

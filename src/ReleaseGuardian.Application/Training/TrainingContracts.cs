@@ -93,7 +93,7 @@ public static partial class TrainingRuns
     public static string TestId(string instanceId, int run, int attempt) =>
         $"{instanceId[(instanceId.IndexOf(':', StringComparison.Ordinal) + 1)..]}-r{run}a{attempt}";
 
-    /// <summary>The training instance that launched <paramref name="testId"/> for <paramref name="guardianId"/>, or null when it is no training test id.</summary>
+    /// <summary>The training or release instance that launched <paramref name="testId"/> for <paramref name="guardianId"/>, or null when no orchestration launched it.</summary>
     public static string? InstanceOf(string guardianId, string testId)
     {
         var match = TestIdRegex().Match(testId);
@@ -104,7 +104,8 @@ public static partial class TrainingRuns
     public static bool IsInstanceOf(string guardianId, string instanceId) =>
         instanceId.StartsWith(guardianId + ":", StringComparison.Ordinal) && InstanceRegex().IsMatch(instanceId[(guardianId.Length + 1)..]);
 
-    [GeneratedRegex(@"^(?<training>training-[0-9]{8}T[0-9]{6}-[0-9a-f]{4})-r[0-9]+a[0-9]+\z", RegexOptions.CultureInvariant)]
+    // Release plans launch tests too (instance "release-...", test ids "-s{stage}v{n}"): one shape serves both.
+    [GeneratedRegex(@"^(?<training>(?:training|release)-[0-9]{8}T[0-9]{6}-[0-9a-f]{4})-[a-z][0-9]+[a-z][0-9]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex TestIdRegex();
 
     [GeneratedRegex(@"^training-[0-9]{8}T[0-9]{6}-[0-9a-f]{4}\z", RegexOptions.CultureInvariant)]

@@ -59,6 +59,6 @@ public static partial class QueryDeadline
         return QueryResult.Fail(OutboundPolicy.Describe(ex));
     }
 
-    [LoggerMessage(EventId = 4105, Level = LogLevel.Warning, Message = "A metrics query failed in transport: {ExceptionType}: {Detail}")]
+    [LoggerMessage(EventId = 4305, Level = LogLevel.Warning, Message = "A metrics query failed in transport: {ExceptionType}: {Detail}")]
     private static partial void LogTransportFailure(ILogger logger, string exceptionType, string detail);
 }

@@ -182,9 +182,9 @@ public sealed partial class AzureMonitorMetricsSource(
         return buffer.ToArray();
     }
 
-    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Log Analytics answered with HTTP {Status}")]
+    [LoggerMessage(EventId = 4304, Level = LogLevel.Warning, Message = "Log Analytics answered with HTTP {Status}")]
     private static partial void LogQueryStatus(ILogger logger, int status);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Log Analytics query for guardian {GuardianId} signal {Signal} failed: {Reason}")]
+    [LoggerMessage(EventId = 4302, Level = LogLevel.Warning, Message = "Log Analytics query for guardian {GuardianId} signal {Signal} failed: {Reason}")]
     private static partial void LogQueryFailed(ILogger logger, string guardianId, string signal, string reason);
 }

@@ -168,9 +168,9 @@ public sealed partial class PrometheusMetricsSource(IHttpClientFactory httpClien
         return await PrometheusResponse.ParseAsync(body, ct);
     }
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Prometheus answered guardian {GuardianId} signal {Signal} with HTTP {Status}")]
+    [LoggerMessage(EventId = 4303, Level = LogLevel.Warning, Message = "Prometheus answered guardian {GuardianId} signal {Signal} with HTTP {Status}")]
     private static partial void LogQueryStatus(ILogger logger, string guardianId, string signal, int status);
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Prometheus query for guardian {GuardianId} signal {Signal} failed: {Reason}")]
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Prometheus query for guardian {GuardianId} signal {Signal} failed: {Reason}")]
     private static partial void LogQueryFailed(ILogger logger, string guardianId, string signal, string reason);
 }

@@ -71,8 +71,7 @@ public static class ApiRequestReader
         var received = buffer.AsMemory(0, filled);
         if (JsonStrings.FindUndecodable(received.Span) is { } field)
         {
-            return (null, IngestProblem.Malformed(field,
-                "is not valid Unicode text: a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair) or invalid UTF-8"));
+            return (null, JsonStrings.Undecodable(field));
         }
 
         return (new WebhookRequest(received, Flatten(headers), Flatten(query), contentType), null);

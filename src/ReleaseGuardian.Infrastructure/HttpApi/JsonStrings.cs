@@ -18,6 +18,11 @@ public static class JsonStrings
         MaxDepth = 256,
     };
 
+    /// <summary>The problem that names a string found by <see cref="FindUndecodable"/>.</summary>
+    public static ReleaseGuardian.Application.Ingestion.IngestProblem Undecodable(string field) =>
+        ReleaseGuardian.Application.Ingestion.IngestProblem.Malformed(field,
+            "is not valid Unicode text: a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair) or invalid UTF-8");
+
     /// <summary>
     /// The JSON path of the first string that does not decode (for a property name, the path of its object; <c>$</c>
     /// is the root), or null when every string decodes or the body is not JSON (its own parser reports that).

@@ -103,6 +103,13 @@ public static class CloudEventsReader
     /// <summary>Reads JSON holding one CloudEvent (an object) or several (an array), as queue messages and plain <c>application/json</c> carry them.</summary>
     public static CloudEventsReadResult ParseJson(ReadOnlyMemory<byte> json)
     {
+        // The HTTP hosts check this where a body enters; a queue message reaches here directly, and a string that does
+        // not decode would throw from the reader, so the queue would retry it into the poison queue without a word.
+        if (HttpApi.JsonStrings.FindUndecodable(json.Span) is { } undecodable)
+        {
+            return CloudEventsReadResult.Rejected(HttpApi.JsonStrings.Undecodable(undecodable));
+        }
+
         try
         {
             using var document = JsonRead.Parse(json, "body");

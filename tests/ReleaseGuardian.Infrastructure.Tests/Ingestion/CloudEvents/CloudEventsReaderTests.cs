@@ -177,6 +177,23 @@ public sealed class CloudEventsReaderTests
     }
 
     [Fact]
+    public void A_queue_message_whose_id_holds_a_lone_surrogate_is_refused_naming_the_id_in_both_encodings()
+    {
+        // The sample event with its id replaced by a lone surrogate escape: valid UTF-8 on the wire, undecodable as text.
+        var sample = Encoding.UTF8.GetString(EventPayload("flag-changed.structured.json"));
+        var hostile = System.Text.RegularExpressions.Regex.Replace(sample, "\"id\"\\s*:\\s*\"[^\"]*\"", "\"id\": \"a\\ud800b\"");
+        Assert.NotEqual(sample, hostile);
+
+        foreach (var message in new[] { hostile, Convert.ToBase64String(Encoding.UTF8.GetBytes(hostile)) })
+        {
+            var result = CloudEventsReader.DecodeQueueMessage(message);
+            Assert.False(result.IsAccepted);
+            Assert.Equal("id", result.Problem!.Field);
+            Assert.Contains("surrogate", result.Problem.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void ParseJson_reads_a_single_event_from_bytes()
     {
         var result = CloudEventsReader.ParseJson(EventPayload("flag-changed.structured.json"));

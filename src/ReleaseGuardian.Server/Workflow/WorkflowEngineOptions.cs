@@ -42,6 +42,12 @@ public sealed class WorkflowEngineOptions
     /// <summary>Partition leases in a table (DTFx's newer manager) instead of blobs; it takes partitions at once on start.</summary>
     public bool TablePartitionManagement { get; set; } = true;
 
+    /// <summary>Control-queue messages fetched in one request (Azure Storage allows at most 32).</summary>
+    public int ControlQueueBatchSize { get; set; } = 32;
+
+    /// <summary>Control-queue messages held in memory at once; past it the worker stops fetching until some are done.</summary>
+    public int ControlQueueBufferThreshold { get; set; } = 64;
+
     /// <summary>Activities run at once in one process.</summary>
     public int MaxConcurrentActivities { get; set; } = 10;
 

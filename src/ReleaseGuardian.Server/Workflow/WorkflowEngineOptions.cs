@@ -15,8 +15,11 @@ public sealed class WorkflowEngineOptions
     /// <summary>Control-queue partitions: how many workers can run orchestrations at once. Fixed once the hub exists.</summary>
     public int Partitions { get; set; } = 1;
 
-    /// <summary>The longest pause between polls of an empty queue; every poll is a billed storage transaction.</summary>
-    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// The longest pause between polls of an empty queue; every poll is a billed storage transaction. A message this
+    /// process sends wakes its own poller at once, so the pause delays only messages from another process.
+    /// </summary>
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Keeps a running orchestration in memory between steps, so it does not reload its history each time.</summary>
     public bool ExtendedSessions { get; set; } = true;

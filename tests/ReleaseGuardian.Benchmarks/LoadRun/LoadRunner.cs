@@ -37,7 +37,9 @@ public static class LoadRunner
             Console.WriteLine($"repetition {rep}: " + string.Join(", ", result.Select(kv => $"{kv.Key}={kv.Value.ToString("0.##", CultureInfo.InvariantCulture)}")));
         }
 
-        var medians = results[0].Keys.ToDictionary(k => k, k => Median(results.Select(r => r[k]).ToList()), StringComparer.Ordinal);
+        // A storage operation one repetition never made (a tx.* count) is 0 there.
+        var medians = results.SelectMany(r => r.Keys).Distinct(StringComparer.Ordinal)
+            .ToDictionary(k => k, k => Median(results.Select(r => r.GetValueOrDefault(k)).ToList()), StringComparer.Ordinal);
         Print(medians, options.Repeat);
         var document = new JsonObject
         {

@@ -91,15 +91,14 @@ public sealed class HostJsonTests
     {
         var durableTask = DurableTaskSection();
 
-        Assert.Empty(durableTask.EnumerateObject().Select(p => p.Name).Where(name => !DurableTaskKeys.Contains(name, StringComparer.Ordinal)));
-        Assert.Empty(durableTask.GetProperty("storageProvider").EnumerateObject().Select(p => p.Name)
-            .Where(name => !AzureStorageKeys.Contains(name, StringComparer.Ordinal)));
+        Assert.Empty(durableTask.EnumerateObject().Select(p => p.Name).Except(DurableTaskKeys, StringComparer.Ordinal));
+        Assert.Empty(durableTask.GetProperty("storageProvider").EnumerateObject().Select(p => p.Name).Except(AzureStorageKeys, StringComparer.Ordinal));
     }
 
     [Fact]
     public void The_polling_interval_in_host_json_replaces_the_30_second_default_that_would_delay_a_step_after_an_idle_period()
     {
-        var interval = TimeSpanOf(Lookup(DurableTaskSection(), "storageProvider/maxQueuePollingInterval")!.Value);
+        var interval = (TimeSpan)TimeSpanOf(Lookup(DurableTaskSection(), "storageProvider/maxQueuePollingInterval")!.Value);
 
         // Durable Functions' default (AzureStorageOptions.MaxQueuePollingInterval outside Flex Consumption) is 30 s.
         Assert.True(interval < TimeSpan.FromSeconds(30), $"maxQueuePollingInterval {interval}");

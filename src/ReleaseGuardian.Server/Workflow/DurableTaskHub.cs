@@ -44,6 +44,8 @@ internal sealed class DurableTaskHub
             LeaseRenewInterval = engine.LeaseRenewInterval,
             LeaseAcquireInterval = engine.LeaseAcquireInterval,
             UseTablePartitionManagement = engine.TablePartitionManagement,
+            ControlQueueBatchSize = engine.ControlQueueBatchSize,
+            ControlQueueBufferThreshold = engine.ControlQueueBufferThreshold,
             MaxConcurrentTaskActivityWorkItems = engine.MaxConcurrentActivities,
             MaxConcurrentTaskOrchestrationWorkItems = engine.MaxConcurrentOrchestrations,
             // A start for an instance id that exists is refused (the caller answers the existing instance).

@@ -67,12 +67,25 @@ internal sealed partial class WorkflowEngine(DurableTaskHub hub, IServiceScopeFa
         if (Interlocked.Exchange(ref _worker, null) is { } worker)
         {
             // Forced: in-flight work items are abandoned and reappear for another worker (or this one after a restart).
-            await worker.StopAsync(isForced: true);
+            // The partition lease is then released for another server to take at once, which DTFx confirms about a
+            // second later; past the host's shutdown timeout the release goes on unawaited (the lease would otherwise
+            // expire after Workflow:LeaseInterval).
+            try
+            {
+                await worker.StopAsync(isForced: true).WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                LogStopUnfinished(_logger, hub.Name);
+            }
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workflow engine started on task hub {TaskHub} ({Partitions} partition(s), worker {WorkerId})")]
     private static partial void LogStarted(ILogger logger, string taskHub, int partitions, string workerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Workflow engine on task hub {TaskHub} still releasing its partition lease at the end of the shutdown timeout; not waiting for it")]
+    private static partial void LogStopUnfinished(ILogger logger, string taskHub);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow engine could not start on task hub {TaskHub} (attempt {Attempt}); trying again")]
     private static partial void LogStartFailed(ILogger logger, string taskHub, int attempt, Exception exception);

@@ -15,8 +15,11 @@ public sealed class WorkflowEngineOptions
     /// <summary>Control-queue partitions: how many workers can run orchestrations at once. Fixed once the hub exists.</summary>
     public int Partitions { get; set; } = 1;
 
-    /// <summary>The longest pause between polls of an empty queue; every poll is a billed storage transaction.</summary>
-    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// The longest pause between polls of an empty queue; every poll is a billed storage transaction. A message this
+    /// process sends wakes its own poller at once, so the pause delays only messages from another process.
+    /// </summary>
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Keeps a running orchestration in memory between steps, so it does not reload its history each time.</summary>
     public bool ExtendedSessions { get; set; } = true;
@@ -41,6 +44,12 @@ public sealed class WorkflowEngineOptions
 
     /// <summary>Partition leases in a table (DTFx's newer manager) instead of blobs; it takes partitions at once on start.</summary>
     public bool TablePartitionManagement { get; set; } = true;
+
+    /// <summary>Control-queue messages fetched in one request (Azure Storage allows at most 32).</summary>
+    public int ControlQueueBatchSize { get; set; } = 32;
+
+    /// <summary>Control-queue messages held in memory at once; past it the worker stops fetching until some are done.</summary>
+    public int ControlQueueBufferThreshold { get; set; } = 64;
 
     /// <summary>Activities run at once in one process.</summary>
     public int MaxConcurrentActivities { get; set; } = 10;

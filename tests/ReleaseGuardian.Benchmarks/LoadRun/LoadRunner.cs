@@ -37,7 +37,9 @@ public static class LoadRunner
             Console.WriteLine($"repetition {rep}: " + string.Join(", ", result.Select(kv => $"{kv.Key}={kv.Value.ToString("0.##", CultureInfo.InvariantCulture)}")));
         }
 
-        var medians = results[0].Keys.ToDictionary(k => k, k => Median(results.Select(r => r[k]).ToList()), StringComparer.Ordinal);
+        // A storage operation one repetition never made (a tx.* count) is 0 there.
+        var medians = results.SelectMany(r => r.Keys).Distinct(StringComparer.Ordinal)
+            .ToDictionary(k => k, k => Median(results.Select(r => r.GetValueOrDefault(k)).ToList()), StringComparer.Ordinal);
         Print(medians, options.Repeat);
         var document = new JsonObject
         {
@@ -69,25 +71,40 @@ public static class LoadRunner
             ["Diagnostics__Enabled"] = "true",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         };
+        var starting = Stopwatch.GetTimestamp();
         await using var server = await GuardianServerProcess.StartAsync(options.ServerDll, environment, options.ServerLog);
+        var serverReady = Stopwatch.GetElapsedTime(starting);
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         using var management = new HttpClient(handler, disposeHandler: false) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         management.DefaultRequestHeaders.Add("x-functions-key", GuardianServerProcess.ApiKey);
 
         await PutGuardianAsync(management, flagService.NotificationUrl);
+        var firstInstance = TimeSpan.Zero;
         for (var i = 0; i < 5; i++)
         {
+            var posted = Stopwatch.GetTimestamp();
             var instance = await PostK6Async(http, $"train-{i}", "training", Base.AddMinutes(i), 0);
             await WaitForCompletionAsync(management, instance);
+            if (i == 0)
+            {
+                firstInstance = Stopwatch.GetElapsedTime(posted);
+            }
         }
 
-        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        var result = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            // A worker's start: the process answering /healthz, and then the first instance it runs (the engine takes
+            // its partition in the background, so the first instance waits for that).
+            ["start_to_healthy_ms"] = serverReady.TotalMilliseconds,
+            ["first_instance_after_start_ms"] = firstInstance.TotalMilliseconds,
+        };
         await ThroughputAsync(http, management, server, options, rep, prefix, result);
         await EvaluationsAsync(http, management, flagService, options, result);
         await GoEvaluationsAsync(http, management, flagService, result);
-        await ConcurrentEvaluationsAsync(http, management, options, result);
+        await ConcurrentEvaluationsAsync(http, management, server, options, result);
         await IdleAsync(management, result);
+        await AfterIdleAsync(http, management, flagService, result);
         return result;
     }
 
@@ -304,23 +321,8 @@ public static class LoadRunner
         var byOperation = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var i = 0; i < options.Evaluations; i++)
         {
-            var windowStart = Base.AddHours(1).AddMinutes(2 * i);
-            var change = Deliveries.LaunchDarklyBody($"eval-{i:D4}-{Guid.NewGuid():N}", windowStart.AddSeconds(-30));
-            using (var flag = await http.SendAsync(Signed("api/webhooks/flags/launchdarkly", change, "X-LD-Signature", HmacSignature.ComputeHex(LaunchDarklySecret, change))))
-            {
-                Require(flag.StatusCode == HttpStatusCode.Accepted, $"flag change {i}: {(int)flag.StatusCode}");
-            }
-
             var before = await GuardianServerProcess.StorageCountsAsync(management);
-            var (rollback, notification) = flagService.Expect();
-            var started = Stopwatch.GetTimestamp();
-            var instance = await PostK6Async(http, $"eval-{i:D4}", "validation", windowStart, 0.3);
-            var rolledBackAt = await rollback.WaitAsync(TimeSpan.FromSeconds(30));
-            latencies.Add(Stopwatch.GetElapsedTime(started, rolledBackAt).TotalMilliseconds);
-            await notification.WaitAsync(TimeSpan.FromSeconds(30));
-            var status = await WaitForCompletionAsync(management, instance);
-            Require(status.GetProperty("output").GetProperty("decision").GetString() is "nogo" or "NoGo",
-                $"evaluation {i} ended {status.GetProperty("output")}");
+            latencies.Add(await NoGoEvaluationAsync(http, management, flagService, $"eval-{i:D4}", Base.AddHours(1).AddMinutes(2 * i)));
             var after = await GuardianServerProcess.StorageCountsAsync(management);
             var delta = Delta(before, after);
             transactions.Add(delta.Values.Sum());
@@ -343,6 +345,31 @@ public static class LoadRunner
             result["tx." + key] = count / (double)options.Evaluations;
         }
     }
+
+    // One No-Go evaluation after a flag change: the milliseconds from the k6 POST to the flag service receiving the
+    // rollback PATCH; it waits for the notification and the instance's end too.
+    private static async Task<double> NoGoEvaluationAsync(HttpClient http, HttpClient management, FlagServiceStub flagService, string testId, DateTimeOffset windowStart)
+    {
+        var change = Deliveries.LaunchDarklyBody($"{testId}-{Guid.NewGuid():N}", windowStart.AddSeconds(-30));
+        using (var flag = await http.SendAsync(Signed("api/webhooks/flags/launchdarkly", change, "X-LD-Signature", HmacSignature.ComputeHex(LaunchDarklySecret, change))))
+        {
+            Require(flag.StatusCode == HttpStatusCode.Accepted, $"flag change {testId}: {(int)flag.StatusCode}");
+        }
+
+        var (rollback, notification) = flagService.Expect();
+        var started = Stopwatch.GetTimestamp();
+        var instance = await PostK6Async(http, testId, "validation", windowStart, 0.3);
+        var rolledBackAt = await rollback.WaitAsync(TimeSpan.FromSeconds(30));
+        await notification.WaitAsync(TimeSpan.FromSeconds(30));
+        var status = await WaitForCompletionAsync(management, instance);
+        Require(status.GetProperty("output").GetProperty("decision").GetString() is "nogo" or "NoGo",
+            $"evaluation {testId} ended {status.GetProperty("output")}");
+        return Stopwatch.GetElapsedTime(started, rolledBackAt).TotalMilliseconds;
+    }
+
+    // (g) The first evaluation after the idle window, when every queue poller has backed off to its longest interval.
+    private static async Task AfterIdleAsync(HttpClient http, HttpClient management, FlagServiceStub flagService, Dictionary<string, double> result) =>
+        result["rollback_after_idle_ms"] = await NoGoEvaluationAsync(http, management, flagService, "after-idle", Base.AddHours(9));
 
     // (c) for the other outcome: healthy k6 results after a flag change, judged Go, so nothing is rolled back or sent.
     private const int GoEvaluations = 10;
@@ -376,10 +403,19 @@ public static class LoadRunner
     // the first POST until every instance has finished.
     private const int ConcurrentClients = 20;
 
-    private static async Task ConcurrentEvaluationsAsync(HttpClient http, HttpClient management, LoadRunOptions options, Dictionary<string, double> result)
+    private static async Task ConcurrentEvaluationsAsync(HttpClient http, HttpClient management, GuardianServerProcess server, LoadRunOptions options, Dictionary<string, double> result)
     {
         var count = Math.Max(ConcurrentClients, options.ConcurrentEvaluations);
         var next = -1;
+        using var azurite = options.AzuritePid is { } pid ? Process.GetProcessById(pid) : null;
+        TimeSpan AzuriteCpu()
+        {
+            azurite?.Refresh();
+            return azurite?.TotalProcessorTime ?? TimeSpan.Zero;
+        }
+
+        var before = await GuardianServerProcess.StorageCountsAsync(management);
+        var (server0, azurite0) = (server.CpuTime, AzuriteCpu());
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, ConcurrentClients).Select(async _ =>
         {
@@ -390,7 +426,16 @@ public static class LoadRunner
                 await WaitForCompletionAsync(management, instance);
             }
         }));
-        result["evaluations_per_s_20_concurrent"] = count / clock.Elapsed.TotalSeconds;
+        var elapsed = clock.Elapsed;
+        result["evaluations_per_s_20_concurrent"] = count / elapsed.TotalSeconds;
+        // Where the time goes: CPU of the server and of Azurite (in cores busy), and every storage request during the
+        // phase, the status route's reads (the clients poll every 20 ms) apart from the rest.
+        result["concurrent_server_cores"] = (server.CpuTime - server0) / elapsed;
+        result["concurrent_azurite_cores"] = (AzuriteCpu() - azurite0) / elapsed;
+        var after = await GuardianServerProcess.StorageCountsAsync(management);
+        var requests = after.Select(kv => (kv.Key, Count: kv.Value - before.GetValueOrDefault(kv.Key))).ToList();
+        result["concurrent_storage_requests_per_s"] = requests.Sum(r => r.Count) / elapsed.TotalSeconds;
+        result["concurrent_engine_requests_per_evaluation"] = requests.Where(r => IsEngine(r.Key)).Sum(r => r.Count) / (double)count;
     }
 
     // (f) Idle: nothing to do for ten seconds, after a pause for in-flight work to settle. Every storage request then is

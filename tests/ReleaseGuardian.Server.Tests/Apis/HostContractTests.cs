@@ -7,9 +7,9 @@ using ReleaseGuardian.Testing;
 namespace ReleaseGuardian.Server.Tests.Apis;
 
 [Collection(AzuriteCollection.Name)]
-public sealed class HostContractTests(AzuriteFixture azurite) : IDisposable
+public sealed class HostContractTests(AzuriteFixture azurite, SharedServers servers) : IClassFixture<SharedServers>
 {
-    private readonly GuardianServer _server = GuardianServer.Start(azurite);
+    private readonly GuardianServer _server = servers.Server(azurite);
 
     [Fact]
     public async Task The_health_route_answers_ok_over_real_HTTP()
@@ -58,6 +58,4 @@ public sealed class HostContractTests(AzuriteFixture azurite) : IDisposable
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
-
-    public void Dispose() => _server.Dispose();
 }

@@ -15,7 +15,7 @@ namespace ReleaseGuardian.Server.Tests.Apis;
 /// server's routing table and the Functions app's HTTP triggers, read from its built assembly.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class OpenApiTests(AzuriteFixture azurite) : IDisposable
+public sealed class OpenApiTests(AzuriteFixture azurite, SharedServers servers) : IClassFixture<SharedServers>
 {
     // Built into the Functions host (Durable Functions' HTTP API), so no [HttpTrigger] declares them; the standalone
     // server serves the same routes and shapes.
@@ -25,7 +25,7 @@ public sealed class OpenApiTests(AzuriteFixture azurite) : IDisposable
     // Served by the standalone host only: the Functions host has its own liveness, and no diagnostics route.
     private static readonly string[] StandaloneOnly = ["GET /healthz", "GET /api/diagnostics/storage"];
 
-    private readonly GuardianServer _server = GuardianServer.Start(azurite, new Dictionary<string, string?> { ["Diagnostics:Enabled"] = "true" });
+    private readonly GuardianServer _server = servers.Server(azurite, new Dictionary<string, string?> { ["Diagnostics:Enabled"] = "true" });
 
     [Fact]
     public async Task The_description_lists_exactly_the_routes_the_standalone_server_maps_and_the_Functions_app_declares()
@@ -140,8 +140,6 @@ public sealed class OpenApiTests(AzuriteFixture azurite) : IDisposable
         Assert.True(File.Exists(committed), $"{committed} is missing; run this test once with RELEASEGUARDIAN_UPDATE_OPENAPI=1");
         Assert.Equal(generated, (await File.ReadAllTextAsync(committed)).ReplaceLineEndings("\n"));
     }
-
-    public void Dispose() => _server.Dispose();
 
     private async Task<JsonElement> DocumentAsync()
     {

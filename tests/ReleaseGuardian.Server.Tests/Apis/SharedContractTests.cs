@@ -12,28 +12,30 @@ namespace ReleaseGuardian.Server.Tests.Apis;
 /// status, problem+json naming the field, headers.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class SharedContractTests(AzuriteFixture azurite) : IDisposable
+public sealed class SharedContractTests(AzuriteFixture azurite, SharedServers servers) : IClassFixture<SharedServers>
 {
-    private const string Definition = """
-        { "id": "checkout", "service": "checkout", "metrics": { "source": "loadtest" },
+    // The class shares one server, so each test that stores a guardian gives it an id of its own.
+    private static string Definition(string id) => $$"""
+        { "id": "{{id}}", "service": "checkout", "metrics": { "source": "loadtest" },
           "objectives": [ { "name": "p95", "signal": "latency.p95", "direction": "lowerIsBetter",
                             "thresholds": { "mode": "static", "failure": 800 } } ] }
         """;
 
-    private readonly GuardianServer _server = GuardianServer.Start(azurite);
+    private readonly GuardianServer _server = servers.Server(azurite);
 
     [Fact]
     public async Task A_new_guardian_answers_201_with_location_etag_and_the_stored_definition()
     {
         using var client = _server.Management();
+        var id = SharedServers.GuardianId();
 
-        var response = await client.PutAsync("/api/guardians/checkout", new StringContent(Definition, Encoding.UTF8, "application/json"));
+        var response = await client.PutAsync($"/api/guardians/{id}", new StringContent(Definition(id), Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal("/api/guardians/checkout", response.Headers.Location!.OriginalString);
+        Assert.Equal($"/api/guardians/{id}", response.Headers.Location!.OriginalString);
         Assert.NotNull(response.Headers.ETag);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("checkout", body.GetProperty("id").GetString());
+        Assert.Equal(id, body.GetProperty("id").GetString());
         Assert.Equal("checkout", body.GetProperty("definition").GetProperty("service").GetString());
     }
 
@@ -42,7 +44,7 @@ public sealed class SharedContractTests(AzuriteFixture azurite) : IDisposable
     {
         using var client = _server.Management();
 
-        var response = await client.PutAsync("/api/guardians/checkout", new StringContent(Definition, Encoding.UTF8, "text/plain"));
+        var response = await client.PutAsync("/api/guardians/checkout", new StringContent(Definition("checkout"), Encoding.UTF8, "text/plain"));
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
@@ -80,17 +82,18 @@ public sealed class SharedContractTests(AzuriteFixture azurite) : IDisposable
     public async Task An_evaluation_answers_202_with_the_check_status_payload_and_its_uri_as_location()
     {
         using var client = _server.Management();
-        (await client.PutAsync("/api/guardians/checkout", new StringContent(Definition, Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var id = SharedServers.GuardianId();
+        (await client.PutAsync($"/api/guardians/{id}", new StringContent(Definition(id), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
 
-        var response = await client.PostAsync("/api/guardians/checkout/evaluations", new StringContent(
+        var response = await client.PostAsync($"/api/guardians/{id}/evaluations", new StringContent(
             """{"start":"2026-11-24T10:00:00Z","end":"2026-11-24T10:05:00Z","runId":"run-1","signals":{"latency.p95":500}}""",
             Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var payload = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("checkout:run-1", payload.GetProperty("id").GetString());
+        Assert.Equal($"{id}:run-1", payload.GetProperty("id").GetString());
         Assert.Equal(payload.GetProperty("statusQueryGetUri").GetString(), response.Headers.Location!.ToString());
-        Assert.Contains("/runtime/webhooks/durabletask/instances/checkout%3Arun-1", response.Headers.Location!.ToString());
+        Assert.Contains($"/runtime/webhooks/durabletask/instances/{id}%3Arun-1", response.Headers.Location!.ToString());
     }
 
     [Fact]
@@ -105,6 +108,4 @@ public sealed class SharedContractTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("eventgrid.azure.net", response.Headers.GetValues("WebHook-Allowed-Origin").Single());
     }
-
-    public void Dispose() => _server.Dispose();
 }

@@ -14,7 +14,7 @@ namespace ReleaseGuardian.Server.Tests.Reliability;
 /// definition or an event names may not reach an internal address, another API path, or the server's memory.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class OutboundSafetyTests(AzuriteFixture azurite)
+public sealed class OutboundSafetyTests(AzuriteFixture azurite, SharedServers servers) : IClassFixture<SharedServers>
 {
     private const string StaticObjectives = Scenario.StaticObjectives;
 
@@ -36,8 +36,10 @@ public sealed class OutboundSafetyTests(AzuriteFixture azurite)
             ["settings"] = new System.Text.Json.Nodes.JsonObject { [setting] = value },
         }.ToJsonString();
 
-    private static string WithFlag(string hookUrl, string flag) =>
-        Scenario.Guardian("checkout", hookUrl, StaticObjectives).Replace(
+    private static readonly Dictionary<string, string?> PrivateNetworksRefused = new() { ["Outbound:AllowPrivateNetworks"] = "false" };
+
+    private static string WithFlag(string hookUrl, string flag, string id = "checkout") =>
+        Scenario.Guardian(id, hookUrl, StaticObjectives).Replace(
             """{"provider":"launchdarkly","key":"new-checkout","project":"default","environment":"production"}""", flag, StringComparison.Ordinal);
 
     // Finding 7.
@@ -47,20 +49,21 @@ public sealed class OutboundSafetyTests(AzuriteFixture azurite)
     [InlineData("""{"provider":"unleash","key":"a/../../admin"}""", "flag.key")]
     public async Task A_flag_name_that_is_a_dot_segment_or_carries_a_slash_is_refused_at_PUT_naming_the_field(string flag, string field)
     {
-        await using var scenario = await Scenario.StartAsync(azurite);
+        var scenario = await servers.ScenarioAsync(azurite);
+        var id = SharedServers.GuardianId();
 
-        var (status, problem) = await PutAsync(scenario, "checkout", WithFlag(scenario.HookUrl, flag));
+        var (status, problem) = await PutAsync(scenario, id, WithFlag(scenario.HookUrl, flag, id));
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains(field, Paths(problem));
-        Assert.Equal(HttpStatusCode.NotFound, (await scenario.Api.GetAsync("/api/guardians/checkout")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await scenario.Api.GetAsync($"/api/guardians/{id}")).StatusCode);
     }
 
     // Finding 7: a signed delivery naming flag ".." is refused before anything is stored, so it can never be rolled back.
     [Fact]
     public async Task A_flag_webhook_naming_a_dot_segment_flag_is_refused_with_400_naming_flagKey()
     {
-        await using var scenario = await Scenario.StartAsync(azurite);
+        var scenario = await servers.ScenarioAsync(azurite);
         var body = Encoding.UTF8.GetString(Scenario.LaunchDarklyToggle("65a1f0c2e4b0a1d2c3f4a5d7", Scenario.Base, turnOn: true))
             .Replace("flag/new-checkout", "flag/..", StringComparison.Ordinal)
             .Replace("\"key\":\"new-checkout\"", "\"key\":\"..\"", StringComparison.Ordinal);
@@ -133,7 +136,7 @@ public sealed class OutboundSafetyTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_notification_url_with_credentials_is_refused_at_PUT_naming_the_field()
     {
-        await using var scenario = await Scenario.StartAsync(azurite);
+        var scenario = await servers.ScenarioAsync(azurite);
 
         var (status, problem) = await PutAsync(scenario, "checkout", Scenario.Guardian("checkout", "http://ops:pw@hooks.example.org/notify", StaticObjectives));
 
@@ -151,7 +154,7 @@ public sealed class OutboundSafetyTests(AzuriteFixture azurite)
     [InlineData("http://metadata.google.internal/")]
     public async Task A_literal_internal_or_metadata_address_is_refused_at_PUT_naming_metrics_url(string url)
     {
-        await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Outbound:AllowPrivateNetworks"] = "false" });
+        var scenario = await servers.ScenarioAsync(azurite, PrivateNetworksRefused);
 
         var (status, problem) = await PutAsync(scenario, "checkout", Scenario.Guardian("checkout", "https://hooks.example.org/notify", StaticObjectives,
             metrics: $$"""{"source":"prometheus","url":"{{url}}"}"""));
@@ -166,7 +169,7 @@ public sealed class OutboundSafetyTests(AzuriteFixture azurite)
     [InlineData("http://0x7f000001:8080/hooks/k6")]
     public async Task A_load_test_launcher_on_a_literal_internal_address_is_refused_at_PUT_naming_loadTest_url(string url)
     {
-        await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Outbound:AllowPrivateNetworks"] = "false" });
+        var scenario = await servers.ScenarioAsync(azurite, PrivateNetworksRefused);
         var definition = System.Text.Json.Nodes.JsonNode.Parse(Scenario.Guardian("checkout", "https://hooks.example.org/notify", StaticObjectives))!.AsObject();
         definition["loadTest"] = new System.Text.Json.Nodes.JsonObject { ["launcher"] = "http", ["url"] = url, ["tool"] = "k6" };
 
@@ -205,23 +208,17 @@ public sealed class OutboundSafetyTests(AzuriteFixture azurite)
     [InlineData("gofeatureflag", "flagFile", "flags/../../outside.yaml")]
     public async Task A_flag_file_outside_the_root_is_refused_at_PUT_naming_the_field(string provider, string setting, string value)
     {
-        var root = Directory.CreateTempSubdirectory("rg-put-root-").FullName;
-        try
-        {
-            await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["FlagFiles:Root"] = root });
-            var flag = Flag(provider, setting, value);
+        var root = servers.Folder;
+        var scenario = await servers.ScenarioAsync(azurite, new Dictionary<string, string?> { ["FlagFiles:Root"] = root });
+        var id = SharedServers.GuardianId();
+        var flag = Flag(provider, setting, value);
 
-            var (status, problem) = await PutAsync(scenario, "checkout", WithFlag(scenario.HookUrl, flag));
-            var (inside, _) = await PutAsync(scenario, "checkout", WithFlag(scenario.HookUrl,
-                Flag(provider, setting, Path.Combine(root, "flags.json"))));
+        var (status, problem) = await PutAsync(scenario, id, WithFlag(scenario.HookUrl, flag, id));
+        var (inside, _) = await PutAsync(scenario, id, WithFlag(scenario.HookUrl,
+            Flag(provider, setting, Path.Combine(root, "flags.json")), id));
 
-            Assert.Equal(HttpStatusCode.BadRequest, status);
-            Assert.Equal([$"flag.settings.{setting}"], Paths(problem));
-            Assert.Equal(HttpStatusCode.Created, inside);
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal([$"flag.settings.{setting}"], Paths(problem));
+        Assert.Equal(HttpStatusCode.Created, inside);
     }
 }

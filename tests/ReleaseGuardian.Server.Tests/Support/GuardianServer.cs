@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ReleaseGuardian.Testing;
 
@@ -42,6 +44,9 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
         ["Workflow:LeaseAcquireInterval"] = "00:00:01",
         ["Workflow:ActivityRetryInterval"] = "00:00:00.200",
     };
+
+    /// <summary>How long the host waits for its services to stop (the production default is 30 s).</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The storage prefix of this server's tables and queues.</summary>
     public string Prefix { get; }
@@ -89,6 +94,11 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        // Each server has a task hub of its own that no other server takes over after it stops, so a test does not
+        // wait the second the engine's graceful partition-lease release takes (a test with a second server on the
+        // same hub keeps the first one running).
+        builder.ConfigureServices(services => services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout));
 
         foreach (var (key, value) in _settings)
         {

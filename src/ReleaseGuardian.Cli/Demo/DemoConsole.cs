@@ -99,16 +99,21 @@ public sealed class DemoConsole(IAnsiConsole console) : IDemoProgress
     public void Training(WorkflowState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        // One line per new custom status: the status route is polled often, and the same line would repeat otherwise.
-        var line = state.Detail ?? state.RuntimeStatus.ToLowerInvariant();
-        if (line == _lastTraining)
+        // One line per new custom status: the status route is polled often, and the same line would repeat otherwise. An
+        // instance that has not set one yet (Pending) has nothing to say; one that ended badly says how.
+        var ended = state.RuntimeStatus is not ("Running" or "Pending" or "Completed");
+        if (state.Detail is not { } line || (line == _lastTraining && !ended))
         {
+            if (ended)
+            {
+                console.MarkupLine($"  [red]⟳ training ended {Markup.Escape(state.RuntimeStatus)}[/]");
+            }
+
             return;
         }
 
         _lastTraining = line;
-        var status = state.RuntimeStatus is "Running" or "Pending" or "Completed" ? "" : $" [red]({Markup.Escape(state.RuntimeStatus)})[/]";
-        console.MarkupLine($"  [deepskyblue1]⟳[/] {Markup.Escape(Shorten(line, 140))}{status}");
+        console.MarkupLine($"  [deepskyblue1]⟳[/] {Markup.Escape(Shorten(line, 140))}{(ended ? $" [red]({Markup.Escape(state.RuntimeStatus)})[/]" : "")}");
     }
 
     /// <inheritdoc />

@@ -37,12 +37,12 @@ public sealed class BuiltInLoadTestLauncherTests
         var test = await tests.Find(TestId)!;
 
         // A second load test would have been sending its requests all along; the first one's 10 are all there are.
+        Assert.Equal(Profile.TotalRequests, sink.Requests.Count(r => r.Path == "/checkout"));
+        Assert.Equal(Profile.TotalRequests, test.Load.Requests);
+        Assert.Equal(1, tests.Started);
         Assert.All(repeats.Prepend(first), r => Assert.True(r.Launched, r.Detail));
         Assert.Contains("started", first.Detail);
         Assert.All(repeats, r => Assert.Contains("already started", r.Detail));
-        Assert.Equal(1, tests.Started);
-        Assert.Equal(Profile.TotalRequests, sink.Requests.Count(r => r.Path == "/checkout"));
-        Assert.Equal(Profile.TotalRequests, test.Load.Requests);
 
         // The result went to the k6 webhook with the launch's identity in the query, signed with the k6 secret, with its window.
         Assert.True(test.Delivered, test.Detail);

@@ -218,6 +218,7 @@ public sealed class DemoScenario(
             $"'builtin' (the demo's load generator, {settings.Load.TotalRequests} requests at {settings.Load.RequestsPerSecond}/s), " +
             "waits for its result at the k6 webhook, and evaluates it");
         var lines = new List<string>();
+        var started = System.Diagnostics.Stopwatch.StartNew();
         var wait = (settings.Load.Duration + WorkflowTimeout) * settings.TrainingRuns;
         var state = await guardian.WaitForStatusAsync(statusUri, s =>
         {
@@ -228,6 +229,7 @@ public sealed class DemoScenario(
 
             progress.Training(s);
         }, wait, cancellationToken);
+        var took = started.Elapsed;
         var training = new DemoTraining(instanceId, state.RuntimeStatus, lines, state.Output);
         if (state.RuntimeStatus != "Completed" || state.Output is not { ValueKind: JsonValueKind.Object } output)
         {
@@ -262,6 +264,8 @@ public sealed class DemoScenario(
 
         Expect(Text(output, "status") == "trained", $"{instanceId}: the training ended '{Text(output, "status")}', not trained");
         Expect(counted == settings.TrainingRuns, $"{instanceId}: {counted} of {settings.TrainingRuns} training runs counted");
+        progress.Note(string.Create(CultureInfo.InvariantCulture,
+            $"{instanceId} {Text(output, "status")}: {counted} of {settings.TrainingRuns} runs counted in {took.TotalSeconds:0.0} s (its output lists every launch and what it learned)"));
         foreach (var objective in output.GetProperty("objectives").EnumerateArray())
         {
             progress.Note(Learned(objective));

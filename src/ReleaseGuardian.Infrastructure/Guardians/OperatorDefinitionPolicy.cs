@@ -34,8 +34,9 @@ public sealed class OperatorDefinitionPolicy(IConfiguration configuration, IOpti
 
         if (definition.LoadTest is { Launcher: LoadTestLaunchers.Http, Url: { } launcherUrl })
         {
+            var before = errors.Count;
             CheckDestination("loadTest.url", launcherUrl, errors);
-            if (LoadTestDestinations.ProblemWith(configuration, launcherUrl) is { } notAllowed)
+            if (errors.Count == before && LoadTestDestinations.ProblemWith(configuration, launcherUrl) is { } notAllowed)
             {
                 errors.Add(new DefinitionError("loadTest.url", notAllowed.StartsWith("loadTest.url ", StringComparison.Ordinal)
                     ? notAllowed["loadTest.url ".Length..]

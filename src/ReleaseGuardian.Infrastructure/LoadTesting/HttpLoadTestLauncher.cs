@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using ReleaseGuardian.Application.Hosting;
 using ReleaseGuardian.Application.Ingestion;
@@ -18,7 +17,7 @@ namespace ReleaseGuardian.Infrastructure.LoadTesting;
 /// operator's allow-list <c>LoadTest:AllowedUrls</c> (<see cref="LoadTestDestinations"/>), checked at PUT and again here.
 /// </summary>
 public sealed partial class HttpLoadTestLauncher(
-    HttpClient http, IWebhookSecuritySettings secrets, LoadTestResultUrls resultUrls, IConfiguration configuration,
+    HttpClient http, IWebhookSecuritySettings secrets, LoadTestResultUrls resultUrls, LoadTestAllowList allowList,
     ILogger<HttpLoadTestLauncher> logger) : ILoadTestLauncher
 {
     /// <inheritdoc />
@@ -30,7 +29,7 @@ public sealed partial class HttpLoadTestLauncher(
         ArgumentNullException.ThrowIfNull(launch);
 
         // Checked again at launch: the definition may have been stored before the operator changed the list.
-        if (LoadTestDestinations.ProblemWith(configuration, launch.Spec.Url) is { } notAllowed)
+        if (allowList.ProblemWith(launch.Spec.Url) is { } notAllowed)
         {
             LogRefused(logger, launch.GuardianId, launch.TestId);
             return new LoadTestLaunchResult(false, notAllowed + "; nothing was sent");

@@ -79,3 +79,11 @@ public static class LoadTestDestinations
         return string.Equals(entry.AbsolutePath, path, StringComparison.Ordinal) && string.Equals(entry.Query, uri.Query, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The operator's <c>LoadTest:AllowedUrls</c> as a service, read on every check so a changed list applies at once.</summary>
+/// <param name="configuration">The configuration holding the list.</param>
+public sealed class LoadTestAllowList(IConfiguration configuration)
+{
+    /// <summary><see cref="LoadTestDestinations.ProblemWith"/> against the current list.</summary>
+    public string? ProblemWith(string? url) => LoadTestDestinations.ProblemWith(configuration, url);
+}

@@ -21,6 +21,7 @@ public static class LoadTestLauncherServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOutboundPolicy(configuration);
         services.TryAddSingleton(new LoadTestResultUrls(() => configuration["Api:PublicBaseUrl"] ?? configuration["Guardian:PublicBaseUrl"]));
+        services.TryAddSingleton(new LoadTestAllowList(configuration));
         services.AddHttpClient<HttpLoadTestLauncher>(http => http.Timeout = TimeSpan.FromSeconds(30)).UseOutboundPolicy();
         services.AddTransient<ILoadTestLauncher>(sp => sp.GetRequiredService<HttpLoadTestLauncher>());
 

@@ -34,6 +34,8 @@ public sealed class BaselineTrainingTests(AzuriteFixture azurite)
         });
         var settings = FunctionsStory.Settings(azurite.ConnectionString, new Uri("http://127.0.0.1:9/"));
         settings["Api:PublicBaseUrl"] = PublicBaseUrl;
+        // The loopback "CI system" is the one destination the operator allows for launches.
+        settings["LoadTest:AllowedUrls"] = ci.BaseAddress + "run";
         await using var host = await FunctionsDurableHost.StartAsync(settings);
         var http = new FunctionsHttp(host);
         var definition = JsonNode.Parse(WorkshopPayloads.Guardian("checkout", "http://127.0.0.1:9/hook"))!.AsObject();

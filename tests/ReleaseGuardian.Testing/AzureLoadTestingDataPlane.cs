@@ -84,6 +84,9 @@ public sealed class AzureLoadTestingDataPlane : IAsyncDisposable
     /// <summary>A credential that hands out <see cref="Token"/> and records the scopes asked for.</summary>
     public RecordingCredential Credential { get; } = new();
 
+    /// <summary>When set, every metrics request is answered with this status (e.g. 503).</summary>
+    public int? MetricsStatus { get; set; }
+
     /// <summary>When set, every request is answered 307 to this URL (the launcher must not follow it).</summary>
     public Uri? RedirectEverythingTo { get; set; }
 
@@ -135,6 +138,12 @@ public sealed class AzureLoadTestingDataPlane : IAsyncDisposable
 
         if (segments.Length == 3 && segments[2] == "metrics" && request.Method == "POST")
         {
+            if (MetricsStatus is { } failing)
+            {
+                await AnswerAsync(context, failing, """{"error":{"code":"ServiceUnavailable","message":"try again"}}""");
+                return;
+            }
+
             Expect(query.TryGetValue("metricNamespace", out var ns) && ns == "LoadTestRunMetrics", request, "metricNamespace is not LoadTestRunMetrics");
             Expect(query.TryGetValue("timespan", out var span) && span.ToString().Contains('/', StringComparison.Ordinal), request, "timespan is not start/end");
             var metric = query.TryGetValue("metricname", out var name) ? name.ToString() : "";

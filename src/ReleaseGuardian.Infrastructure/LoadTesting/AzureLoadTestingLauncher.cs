@@ -249,6 +249,11 @@ public sealed partial class AzureLoadTestingLauncher(
         {
             return (null, $"test run {handle.RunId}: Azure Load Testing answered something that is not the expected JSON");
         }
+        catch (Exception e) when (Unreachable(e, cancellationToken) is { } why)
+        {
+            // The run is reported failed and launched again: a training never waits on a result it cannot read.
+            return (null, $"test run {handle.RunId}: its metrics could not be read: {why}");
+        }
     }
 
     // POST test-runs/{id}/metrics for one metric and aggregation over the run's window. Hour buckets: a run shorter
@@ -357,6 +362,7 @@ public sealed partial class AzureLoadTestingLauncher(
         _ when OutboundRefusedException.Find(e) is { } refusal => refusal.Message,
         CredentialUnavailableException => "no managed identity is available (LoadTest:AzureLoadTesting:ClientId)",
         AuthenticationFailedException => "the managed identity could not get a token",
+        HttpRequestException { StatusCode: { } status } => $"Azure Load Testing answered {(int)status}",
         HttpRequestException => "the endpoint could not be reached",
         TaskCanceledException when !cancellationToken.IsCancellationRequested => "the endpoint did not answer in time",
         JsonException => "the answer was not the expected JSON",

@@ -104,6 +104,22 @@ public sealed class AzureLoadTestingLauncherTests
         Assert.Contains("ended " + status, state.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_done_run_whose_metrics_cannot_be_read_gives_no_result_and_says_why()
+    {
+        await using var plane = await AzureLoadTestingDataPlane.StartAsync((_, _) => Script("DONE"));
+        plane.MetricsStatus = 503;
+        await using var services = Services(plane);
+        var launcher = services.GetRequiredService<AzureLoadTestingLauncher>();
+        var handle = (await launcher.LaunchAsync(Launch(AzureLoadTestingDataPlane.Endpoint), default)).Poll!;
+
+        var (result, detail) = await launcher.ReadResultAsync(handle, default);
+
+        Assert.Null(result);
+        Assert.Contains("metrics could not be read", detail, StringComparison.Ordinal);
+        Assert.Contains("503", detail, StringComparison.Ordinal);
+    }
+
     // The token goes only to Azure Load Testing's own data-plane hosts: anything else is refused before a token is asked for.
     [Theory]
     [InlineData("https://evil.example.org")]

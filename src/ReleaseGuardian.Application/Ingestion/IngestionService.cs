@@ -116,7 +116,7 @@ public sealed class IngestionService(
         }
 
         var (result, endFromPayload) = (LoadTestParseOutcome.Accepted)parsed;
-        var evt = new LoadTestFinishedEvent("/webhooks/loadtests/" + parser.Tool, result.TestId, result.End, result) { TimeFromPayload = endFromPayload };
+        var evt = new LoadTestFinishedEvent(LoadTestSource(parser.Tool), result.TestId, result.End, result) { TimeFromPayload = endFromPayload };
         return await IngestEventsAsync([evt], Encoding.UTF8.GetString(request.Body.Span), cancellationToken);
     }
 
@@ -249,6 +249,9 @@ public sealed class IngestionService(
         return result.Service is null ? null : (await guardians.FindByServiceAndFlagAsync(result.Service, result.FlagKey, cancellationToken))?.Id;
     }
 
+    /// <summary>The source of a load-test result of <paramref name="tool"/>: the same for its webhook and for a polled run, so the two de-duplicate.</summary>
+    public static string LoadTestSource(string tool) => "/webhooks/loadtests/" + tool;
+
     /// <summary>The longest event id accepted: ids are keys and audit references, and storage refuses huge values.</summary>
     public const int MaxIdLength = 1024;
 
@@ -270,7 +273,8 @@ public sealed class IngestionService(
         return null;
     }
 
-    private static EvaluationRequest? EvaluationFor(InboundEvent evt) => evt switch
+    /// <summary>The evaluation a recorded event asks for (load tests of a known guardian and chaos experiments), or null.</summary>
+    internal static EvaluationRequest? EvaluationFor(InboundEvent evt) => evt switch
     {
         LoadTestFinishedEvent { Result: var r } when r.GuardianId is not null => new EvaluationRequest(
             r.GuardianId, RunIds.ForLoadTest(r.TestId), r.Purpose, r.Start, r.End,

@@ -54,4 +54,5 @@ public static class BaselineTraining
 /// <summary>Output of <see cref="WorkflowNames.LaunchLoadTest"/>.</summary>
 /// <param name="Launched">True when the launcher accepted.</param>
 /// <param name="Detail">What happened.</param>
-public sealed record LaunchLoadTestResult(bool Launched, string Detail);
+/// <param name="Poll">Set when the orchestration polls the run instead of waiting for its result event.</param>
+public sealed record LaunchLoadTestResult(bool Launched, string Detail, LoadTestPollHandle? Poll = null);

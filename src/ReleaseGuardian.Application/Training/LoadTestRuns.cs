@@ -15,7 +15,9 @@ public sealed record LoadTestRunOutcome(string Result, string Detail, Evaluation
 /// <summary>
 /// The step that training and release plans share: launch one load test through the guardian's launcher, wait for
 /// that test id's result, and evaluate it as a sub-orchestration (the release workflow, instance
-/// <c>{guardianId}:{runId}</c>, so one result is evaluated once). Deterministic: everything derives from the inputs.
+/// <c>{guardianId}:{runId}</c>, so one result is evaluated once). A launcher that polls its run (its launch answers a
+/// <see cref="LoadTestPollHandle"/>) is polled on durable timers instead, and its result is recorded as ingestion would
+/// record it before the same evaluation. Deterministic: everything derives from the inputs and the replay-safe clock.
 /// </summary>
 public static class LoadTestRuns
 {
@@ -37,6 +39,11 @@ public static class LoadTestRuns
             return new LoadTestRunOutcome(TrainingRunResults.LaunchFailed, launch.Detail, null);
         }
 
+        if (launch.Poll is { } poll)
+        {
+            return await PollAndEvaluateAsync(context, guardianId, testId, purpose, timeout, progress, poll);
+        }
+
         // A result that arrived while the launch was being recorded is already in the instance's history: the
         // engine keeps events raised before the wait and answers them at once.
         progress($"waiting for {testId}");
@@ -46,11 +53,60 @@ public static class LoadTestRuns
             return new LoadTestRunOutcome(TrainingRunResults.TimedOut, $"no result within {timeout.TotalMinutes:0.#} minute(s)", null);
         }
 
-        progress($"evaluating {notice.Evaluation.RunId}");
+        return await EvaluateAsync(context, notice.Evaluation, progress);
+    }
+
+    /// <summary>The fewest seconds between two polls, whatever a launcher asks for: every poll is an activity and a call.</summary>
+    public const int MinPollIntervalSeconds = 1;
+
+    // A launcher that polls (Azure Load Testing): durable timers between polls, so a waiting run holds no worker and
+    // survives restarts; the deadline is the same as for a result event, counted from the launch.
+    private static async Task<LoadTestRunOutcome> PollAndEvaluateAsync(
+        IWorkflowContext context, string guardianId, string testId, string purpose, TimeSpan timeout, Action<string> progress, LoadTestPollHandle poll)
+    {
+        var deadline = context.CurrentUtcDateTime + timeout;
+        var interval = TimeSpan.FromSeconds(Math.Max(MinPollIntervalSeconds, poll.IntervalSeconds));
+        var status = "launched";
+        while (true)
+        {
+            progress($"waiting for {testId} ({status})");
+            var next = context.CurrentUtcDateTime + interval;
+            if (next > deadline)
+            {
+                return new LoadTestRunOutcome(TrainingRunResults.TimedOut,
+                    $"run {poll.RunId} did not end within {timeout.TotalMinutes:0.#} minute(s) (last status {status})", null);
+            }
+
+            await context.CreateTimerAsync(next);
+            var state = await context.CallActivityAsync<PolledRunState>(WorkflowNames.PollLoadTest, new PollLoadTestInput(guardianId, testId, poll));
+            status = state.Status;
+            if (state.State == PolledRunStates.Failed)
+            {
+                return new LoadTestRunOutcome(TrainingRunResults.Failed, state.Detail, null);
+            }
+
+            if (state.State == PolledRunStates.Done)
+            {
+                break;
+            }
+        }
+
+        progress($"reading the result of {testId}");
+        var recorded = await context.CallActivityAsync<RecordPolledLoadTestResult>(
+            WorkflowNames.RecordPolledLoadTest, new RecordPolledLoadTestInput(guardianId, testId, purpose, poll));
+        if (!recorded.Recorded || recorded.Evaluation is not { } request)
+        {
+            return new LoadTestRunOutcome(TrainingRunResults.Failed, recorded.Detail, null);
+        }
+
+        return await EvaluateAsync(context, request, progress);
+    }
+
+    private static async Task<LoadTestRunOutcome> EvaluateAsync(IWorkflowContext context, EvaluationRequest request, Action<string> progress)
+    {
+        progress($"evaluating {request.RunId}");
         var evaluation = await context.CallSubOrchestratorAsync<EvaluationOutcome>(
-            WorkflowNames.ReleaseWorkflow,
-            WorkflowNames.InstanceId(notice.Evaluation.GuardianId, notice.Evaluation.RunId),
-            notice.Evaluation);
+            WorkflowNames.ReleaseWorkflow, WorkflowNames.InstanceId(request.GuardianId, request.RunId), request);
         return evaluation.Status is "fail" or "error"
             ? new LoadTestRunOutcome(TrainingRunResults.Failed, evaluation.Headline, evaluation)
             : new LoadTestRunOutcome(TrainingRunResults.Counted, evaluation.Headline, evaluation);

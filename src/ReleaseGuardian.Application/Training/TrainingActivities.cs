@@ -1,10 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using ReleaseGuardian.Application.Guardians;
+using ReleaseGuardian.Application.Ingestion;
 using ReleaseGuardian.Application.Storage;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Core.Definitions;
 using ReleaseGuardian.Core.Judgement;
+using ReleaseGuardian.Core.LoadTests;
 
 namespace ReleaseGuardian.Application.Training;
 
@@ -14,12 +16,18 @@ public interface ITrainingActivities
     /// <summary><see cref="WorkflowNames.LaunchLoadTest"/>.</summary>
     Task<LaunchLoadTestResult> LaunchLoadTestAsync(LaunchLoadTestInput input, CancellationToken cancellationToken);
 
+    /// <summary><see cref="WorkflowNames.PollLoadTest"/>.</summary>
+    Task<PolledRunState> PollLoadTestAsync(PollLoadTestInput input, CancellationToken cancellationToken);
+
+    /// <summary><see cref="WorkflowNames.RecordPolledLoadTest"/>.</summary>
+    Task<RecordPolledLoadTestResult> RecordPolledLoadTestAsync(RecordPolledLoadTestInput input, CancellationToken cancellationToken);
+
     /// <summary><see cref="WorkflowNames.LearnThresholds"/>.</summary>
     Task<LearnedThresholds> LearnThresholdsAsync(LearnThresholdsInput input, CancellationToken cancellationToken);
 }
 
 /// <inheritdoc />
-public sealed class TrainingActivities(GuardianService guardians, IRunStore runs, IEnumerable<ILoadTestLauncher> launchers) : ITrainingActivities
+public sealed class TrainingActivities(GuardianService guardians, IRunStore runs, IEnumerable<ILoadTestLauncher> launchers, IEventStore events) : ITrainingActivities
 {
     /// <inheritdoc />
     public async Task<LaunchLoadTestResult> LaunchLoadTestAsync(LaunchLoadTestInput input, CancellationToken cancellationToken)
@@ -42,8 +50,54 @@ public sealed class TrainingActivities(GuardianService guardians, IRunStore runs
         }
 
         var result = await launcher.LaunchAsync(new LoadTestLaunch(input.GuardianId, input.TestId, input.Purpose, spec), cancellationToken);
-        return new LaunchLoadTestResult(result.Launched, result.Detail);
+        return new LaunchLoadTestResult(result.Launched, result.Detail, result.Launched ? result.Poll : null);
     }
+
+    /// <inheritdoc />
+    public async Task<PolledRunState> PollLoadTestAsync(PollLoadTestInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (PolledLauncher(input.Poll) is not { } launcher)
+        {
+            return new PolledRunState(PolledRunStates.Failed, "unavailable", $"launcher '{input.Poll.Launcher}' cannot be polled in this host");
+        }
+
+        return await launcher.PollAsync(input.Poll, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<RecordPolledLoadTestResult> RecordPolledLoadTestAsync(RecordPolledLoadTestInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (PolledLauncher(input.Poll) is not { } launcher)
+        {
+            return new RecordPolledLoadTestResult(false, $"launcher '{input.Poll.Launcher}' cannot be polled in this host", null);
+        }
+
+        if (await guardians.FindAsync(input.GuardianId, cancellationToken) is null)
+        {
+            return new RecordPolledLoadTestResult(false, $"guardian '{input.GuardianId}' does not exist", null);
+        }
+
+        var (result, detail) = await launcher.ReadResultAsync(input.Poll, cancellationToken);
+        if (result is null)
+        {
+            return new RecordPolledLoadTestResult(false, detail, null);
+        }
+
+        // The same event, source and id a result webhook of the tool would record: a run id lt-{testId}, one
+        // evaluation per result, and a duplicate (a re-run activity, or the same run posted to the webhook) recorded once.
+        var purpose = string.Equals(input.Purpose, "training", StringComparison.OrdinalIgnoreCase) ? RunPurpose.Training : RunPurpose.Validation;
+        var finished = new LoadTestFinished(input.GuardianId, null, null, input.TestId, result.Tool, purpose, result.Start, result.End, result.Signals);
+        var evt = new LoadTestFinishedEvent(IngestionService.LoadTestSource(result.Tool), input.TestId, result.End, finished) { TimeFromPayload = true };
+        var recorded = await events.RecordAsync(evt, result.Raw, cancellationToken);
+        var evaluation = IngestionService.EvaluationFor(recorded.Record.Event)
+            ?? throw new InvalidOperationException($"The recorded result of {input.TestId} asks for no evaluation.");
+        return new RecordPolledLoadTestResult(true, detail, evaluation);
+    }
+
+    private IPolledLoadTestLauncher? PolledLauncher(LoadTestPollHandle handle) =>
+        launchers.OfType<IPolledLoadTestLauncher>().FirstOrDefault(l => l.Kind == handle.Launcher);
 
     /// <inheritdoc />
     public async Task<LearnedThresholds> LearnThresholdsAsync(LearnThresholdsInput input, CancellationToken cancellationToken)
@@ -73,7 +127,8 @@ public sealed class TrainingActivities(GuardianService guardians, IRunStore runs
 public static class TrainingActivityDispatch
 {
     /// <summary>The activities this dispatch serves.</summary>
-    public static IReadOnlyList<string> Names { get; } = [WorkflowNames.LaunchLoadTest, WorkflowNames.LearnThresholds];
+    public static IReadOnlyList<string> Names { get; } =
+        [WorkflowNames.LaunchLoadTest, WorkflowNames.PollLoadTest, WorkflowNames.RecordPolledLoadTest, WorkflowNames.LearnThresholds];
 
     /// <summary>Invokes the activity called <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">The name is not a training activity.</exception>
@@ -84,6 +139,10 @@ public static class TrainingActivityDispatch
         {
             WorkflowNames.LaunchLoadTest => JsonSerializer.Serialize(
                 await activities.LaunchLoadTestAsync(Read(inputJson, json.LaunchLoadTestInput), cancellationToken), json.LaunchLoadTestResult),
+            WorkflowNames.PollLoadTest => JsonSerializer.Serialize(
+                await activities.PollLoadTestAsync(Read(inputJson, json.PollLoadTestInput), cancellationToken), json.PolledRunState),
+            WorkflowNames.RecordPolledLoadTest => JsonSerializer.Serialize(
+                await activities.RecordPolledLoadTestAsync(Read(inputJson, json.RecordPolledLoadTestInput), cancellationToken), json.RecordPolledLoadTestResult),
             WorkflowNames.LearnThresholds => JsonSerializer.Serialize(
                 await activities.LearnThresholdsAsync(Read(inputJson, json.LearnThresholdsInput), cancellationToken), json.LearnedThresholds),
             _ => throw new ArgumentException($"'{name}' is not an activity of {WorkflowNames.BaselineTraining}.", nameof(name)),

@@ -16,6 +16,25 @@ public sealed record TrainingRequest(string GuardianId, int Runs, int TimeoutMin
 /// <param name="Purpose">training.</param>
 public sealed record LaunchLoadTestInput(string GuardianId, string TestId, string Purpose);
 
+/// <summary>Input of <see cref="WorkflowNames.PollLoadTest"/>.</summary>
+/// <param name="GuardianId">The guardian.</param>
+/// <param name="TestId">The test id the orchestration launched.</param>
+/// <param name="Poll">The launcher's handle of the run.</param>
+public sealed record PollLoadTestInput(string GuardianId, string TestId, LoadTestPollHandle Poll);
+
+/// <summary>Input of <see cref="WorkflowNames.RecordPolledLoadTest"/>.</summary>
+/// <param name="GuardianId">The guardian.</param>
+/// <param name="TestId">The test id the orchestration launched: the recorded result carries it, so its run id is <c>lt-{testId}</c>.</param>
+/// <param name="Purpose">training or validation.</param>
+/// <param name="Poll">The launcher's handle of the run.</param>
+public sealed record RecordPolledLoadTestInput(string GuardianId, string TestId, string Purpose, LoadTestPollHandle Poll);
+
+/// <summary>Output of <see cref="WorkflowNames.RecordPolledLoadTest"/>.</summary>
+/// <param name="Recorded">True when the result was read and recorded as a load-test result.</param>
+/// <param name="Detail">What happened.</param>
+/// <param name="Evaluation">The evaluation the recorded result asks for, exactly as ingestion would schedule it.</param>
+public sealed record RecordPolledLoadTestResult(bool Recorded, string Detail, EvaluationRequest? Evaluation);
+
 /// <summary>What ingestion raises to a training instance when the result of one of its load tests arrives.</summary>
 /// <param name="TestId">The load test.</param>
 /// <param name="Evaluation">The evaluation the result asks for (run id, window, signals).</param>

@@ -24,6 +24,12 @@ public static class WorkflowNames
     /// <summary>Starts one load test through the guardian's launcher.</summary>
     public const string LaunchLoadTest = nameof(LaunchLoadTest);
 
+    /// <summary>Asks a polling launcher (Azure Load Testing) for the state of a run it started.</summary>
+    public const string PollLoadTest = nameof(PollLoadTest);
+
+    /// <summary>Reads a polled run's result and records it as a load-test result, as ingestion would.</summary>
+    public const string RecordPolledLoadTest = nameof(RecordPolledLoadTest);
+
     /// <summary>Computes what each adaptive objective learned from the guardian's eligible runs.</summary>
     public const string LearnThresholds = nameof(LearnThresholds);
 

@@ -444,11 +444,10 @@ public static partial class GuardianDefinitionValidator
                 {
                     errors.Add("loadTest.endpoint", "is required for launcher azureloadtesting");
                 }
-                else if (!Uri.TryCreate(loadTest.Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme != Uri.UriSchemeHttps
-                    || !endpoint.Host.EndsWith(".cnt-prod.loadtesting.azure.com", StringComparison.OrdinalIgnoreCase)
-                    || endpoint.AbsolutePath != "/" || !string.IsNullOrEmpty(endpoint.Query) || !string.IsNullOrEmpty(endpoint.UserInfo))
+                else if (AzureLoadTestingEndpoints.Parse(loadTest.Endpoint) is null)
                 {
-                    errors.Add("loadTest.endpoint", "must be https://{resource-id}.{region}.cnt-prod.loadtesting.azure.com (the Azure Load Testing data-plane endpoint)");
+                    // The launcher's managed-identity token goes there: only Azure Load Testing's own hosts qualify.
+                    errors.Add("loadTest.endpoint", "must be https://{resource-id}.{region}.cnt-prod.loadtesting.azure.com (the Azure Load Testing data-plane endpoint; its managed-identity token goes nowhere else)");
                 }
 
                 if (string.IsNullOrWhiteSpace(loadTest.TestId))

@@ -28,6 +28,16 @@ public sealed class TrainingActivityFunctions(ITrainingActivities activities)
     public Task<LaunchLoadTestResult> LaunchLoadTest([ActivityTrigger] LaunchLoadTestInput input, CancellationToken cancellationToken) =>
         activities.LaunchLoadTestAsync(input, cancellationToken);
 
+    /// <summary><see cref="WorkflowNames.PollLoadTest"/>.</summary>
+    [Function(WorkflowNames.PollLoadTest)]
+    public Task<PolledRunState> PollLoadTest([ActivityTrigger] PollLoadTestInput input, CancellationToken cancellationToken) =>
+        activities.PollLoadTestAsync(input, cancellationToken);
+
+    /// <summary><see cref="WorkflowNames.RecordPolledLoadTest"/>.</summary>
+    [Function(WorkflowNames.RecordPolledLoadTest)]
+    public Task<RecordPolledLoadTestResult> RecordPolledLoadTest([ActivityTrigger] RecordPolledLoadTestInput input, CancellationToken cancellationToken) =>
+        activities.RecordPolledLoadTestAsync(input, cancellationToken);
+
     /// <summary><see cref="WorkflowNames.LearnThresholds"/>.</summary>
     [Function(WorkflowNames.LearnThresholds)]
     public Task<LearnedThresholds> LearnThresholds([ActivityTrigger] LearnThresholdsInput input, CancellationToken cancellationToken) =>

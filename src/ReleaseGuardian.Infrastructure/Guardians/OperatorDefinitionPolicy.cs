@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using ReleaseGuardian.Application.Guardians;
 using ReleaseGuardian.Core.Definitions;
+using ReleaseGuardian.Infrastructure.LoadTesting;
 using ReleaseGuardian.Infrastructure.Outbound;
 using ReleaseGuardian.Infrastructure.Rollback;
 
@@ -10,7 +11,7 @@ namespace ReleaseGuardian.Infrastructure.Guardians;
 
 /// <summary>
 /// The operator's configuration applied to a definition at PUT (issue 12): the generic hook's URL must be one the
-/// operator configured, flag files must lie under <c>FlagFiles:Root</c>, a blob source on the configured storage,
+/// operator configured, an http launcher's URL must be on <c>LoadTest:AllowedUrls</c>, flag files must lie under <c>FlagFiles:Root</c>, a blob source on the configured storage,
 /// and, unless <c>Outbound:AllowPrivateNetworks</c>, no URL may name an internal address or a metadata host
 /// literally. (A name that resolves to an internal address is refused when connecting; this answers sooner.)
 /// </summary>
@@ -31,9 +32,16 @@ public sealed class OperatorDefinitionPolicy(IConfiguration configuration, IOpti
             CheckDestination("metrics.url", metricsUrl, errors);
         }
 
-        if (definition.LoadTest?.Url is { } launcherUrl)
+        if (definition.LoadTest is { Launcher: LoadTestLaunchers.Http, Url: { } launcherUrl })
         {
+            var before = errors.Count;
             CheckDestination("loadTest.url", launcherUrl, errors);
+            if (errors.Count == before && LoadTestDestinations.ProblemWith(configuration, launcherUrl) is { } notAllowed)
+            {
+                errors.Add(new DefinitionError("loadTest.url", notAllowed.StartsWith("loadTest.url ", StringComparison.Ordinal)
+                    ? notAllowed["loadTest.url ".Length..]
+                    : notAllowed));
+            }
         }
 
         var notify = definition.Policy?.Notify ?? [];

@@ -13,10 +13,12 @@ namespace ReleaseGuardian.Infrastructure.LoadTesting;
 /// <c>{"launcher":"http","url":...,"tool":"k6"}</c>: POSTs <c>{"guardian","testId","purpose","resultUrl"}</c> to the
 /// guardian's URL, signed <c>X-Guardian-Signature: sha256=&lt;hex HMAC-SHA256(Webhooks:{tool}:Secret, raw body)&gt;</c>, the
 /// same secret the tool's result is verified with. Any CI system or test runner can start the test and post the tool's
-/// summary to <c>resultUrl</c>. A 2xx answer means launched; the answer's body is never read.
+/// summary to <c>resultUrl</c>. A 2xx answer means launched; the answer's body is never read. The URL must be on the
+/// operator's allow-list <c>LoadTest:AllowedUrls</c> (<see cref="LoadTestDestinations"/>), checked at PUT and again here.
 /// </summary>
 public sealed partial class HttpLoadTestLauncher(
-    HttpClient http, IWebhookSecuritySettings secrets, LoadTestResultUrls resultUrls, ILogger<HttpLoadTestLauncher> logger) : ILoadTestLauncher
+    HttpClient http, IWebhookSecuritySettings secrets, LoadTestResultUrls resultUrls, LoadTestAllowList allowList,
+    ILogger<HttpLoadTestLauncher> logger) : ILoadTestLauncher
 {
     /// <inheritdoc />
     public string Kind => LoadTestLaunchers.Http;
@@ -25,6 +27,14 @@ public sealed partial class HttpLoadTestLauncher(
     public async Task<LoadTestLaunchResult> LaunchAsync(LoadTestLaunch launch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(launch);
+
+        // Checked again at launch: the definition may have been stored before the operator changed the list.
+        if (allowList.ProblemWith(launch.Spec.Url) is { } notAllowed)
+        {
+            LogRefused(logger, launch.GuardianId, launch.TestId);
+            return new LoadTestLaunchResult(false, notAllowed + "; nothing was sent");
+        }
+
         var tool = launch.Spec.Tool ?? "";
         var secret = secrets.For(tool).Secret;
         if (string.IsNullOrEmpty(secret))
@@ -65,6 +75,9 @@ public sealed partial class HttpLoadTestLauncher(
             return new LoadTestLaunchResult(false, $"{target.Host} did not answer in time");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Load test {TestId} of {Guardian} not launched: its loadTest.url is not on LoadTest:AllowedUrls")]
+    private static partial void LogRefused(ILogger logger, string guardian, string testId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Load test {TestId} of {Guardian} launched at {Host}: HTTP {StatusCode}")]
     private static partial void LogLaunch(ILogger logger, string guardian, string testId, string host, int statusCode);

@@ -74,8 +74,8 @@ public sealed class FunctionsDurableHost : IAsyncDisposable
     /// <summary>How often an orchestrator function body was entered, and how often it started replaying.</summary>
     public (int Episodes, int Replaying) OrchestratorRuns => (Volatile.Read(ref _orchestratorEpisodes), Volatile.Read(ref _replayingEpisodes));
 
-    /// <summary>Starts the host with the app's composition over <paramref name="settings"/>.</summary>
-    public static async Task<FunctionsDurableHost> StartAsync(IDictionary<string, string?> settings)
+    /// <summary>Starts the host with the app's composition over <paramref name="settings"/>, then the test's own <paramref name="services"/>.</summary>
+    public static async Task<FunctionsDurableHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var host = new FunctionsDurableHost();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
@@ -90,13 +90,14 @@ public sealed class FunctionsDurableHost : IAsyncDisposable
                     {
                         // The test host picks a random port from 30000-40000 without checking it is free.
                         Port = FreeLoopbackPort(),
-                        ConfigureServices = services =>
+                        ConfigureServices = container =>
                         {
                             // The functions read settings from the container's IConfiguration, as in the worker.
-                            services.AddSingleton<IConfiguration>(configuration);
-                            services.AddGuardianFunctionServices(configuration);
-                            services.Configure<DurableTaskWorkerOptions>(o => o.DataConverter = converter);
-                            services.Configure<DurableTaskClientOptions>(o => o.DataConverter = converter);
+                            container.AddSingleton<IConfiguration>(configuration);
+                            container.AddGuardianFunctionServices(configuration);
+                            container.Configure<DurableTaskWorkerOptions>(o => o.DataConverter = converter);
+                            container.Configure<DurableTaskClientOptions>(o => o.DataConverter = converter);
+                            services?.Invoke(container);
                         },
                     });
                 host.BindingClient = BindingClientOver(host._host.Client);

@@ -4,9 +4,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Functions.Tests.Support;
 using ReleaseGuardian.Infrastructure.Ingestion;
+using ReleaseGuardian.Infrastructure.LoadTesting;
 using ReleaseGuardian.Testing;
 
 namespace ReleaseGuardian.Functions.Tests.Training;
@@ -34,6 +36,8 @@ public sealed class BaselineTrainingTests(AzuriteFixture azurite)
         });
         var settings = FunctionsStory.Settings(azurite.ConnectionString, new Uri("http://127.0.0.1:9/"));
         settings["Api:PublicBaseUrl"] = PublicBaseUrl;
+        // The loopback "CI system" is the one destination the operator allows for launches.
+        settings["LoadTest:AllowedUrls"] = ci.BaseAddress + "run";
         await using var host = await FunctionsDurableHost.StartAsync(settings);
         var http = new FunctionsHttp(host);
         var definition = JsonNode.Parse(WorkshopPayloads.Guardian("checkout", "http://127.0.0.1:9/hook"))!.AsObject();
@@ -102,6 +106,46 @@ public sealed class BaselineTrainingTests(AzuriteFixture azurite)
         Assert.Equal(4, launchStatuses.Count);
         Assert.StartsWith("training 0/3", launchStatuses[0], StringComparison.Ordinal);
         Assert.StartsWith("training 2/3", launchStatuses[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Training_through_Azure_Load_Testing_polls_each_run_on_durable_timers_and_retries_a_failed_run()
+    {
+        // Launch 1 ends FAILED; the others go EXECUTING → DONE over several polls (see AzureLoadTestingDataPlane for the samples).
+        await using var plane = await AzureLoadTestingDataPlane.StartAsync((_, launch) => new AltRunScript(
+            launch == 1 ? ["EXECUTING", "FAILED"] : ["ACCEPTED", "EXECUTING", "DONE"],
+            WorkshopPayloads.Base.AddMinutes(launch), TotalRequests: 1160 + (5 * launch), Errors: 0, P95: 210, P99: 420));
+        var settings = FunctionsStory.Settings(azurite.ConnectionString, new Uri("http://127.0.0.1:9/"));
+        settings["LoadTest:AzureLoadTesting:PollIntervalSeconds"] = "1";
+        await using var host = await FunctionsDurableHost.StartAsync(settings, services =>
+        {
+            services.AddSingleton(new AzureLoadTestingCredential(plane.Credential));
+            services.AddHttpClient<AzureLoadTestingLauncher>().AddHttpMessageHandler(plane.Router);
+        });
+        var http = new FunctionsHttp(host);
+        var definition = JsonNode.Parse(WorkshopPayloads.Guardian("checkout", "http://127.0.0.1:9/hook"))!.AsObject();
+        definition["training"] = new JsonObject { ["minRuns"] = 3 };
+        definition["loadTest"] = new JsonObject { ["launcher"] = "azureloadtesting", ["endpoint"] = AzureLoadTestingDataPlane.Endpoint, ["testId"] = "checkout-load" };
+        string[][] key = [["x-functions-key", FunctionsStory.ApiKey], ["Content-Type", "application/json"]];
+        var put = await http.SendAsync(HttpMethod.Put, "/api/guardians/checkout", Encoding.UTF8.GetBytes(definition.ToJsonString()), Pairs(key));
+        Assert.True(put.Status == 201, put.Text);
+
+        var started = await http.SendAsync(HttpMethod.Post, "/api/guardians/checkout/training", Encoding.UTF8.GetBytes("""{"runs":3,"timeoutMinutes":5}"""), Pairs(key));
+        Assert.True(started.Status == 202, started.Text);
+        var instanceId = JsonDocument.Parse(started.Body).RootElement.GetProperty("id").GetString()!;
+        var state = await host.WaitForEndAsync(instanceId);
+
+        Assert.Empty(plane.Problems);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, state.RuntimeStatus);
+        using var output = JsonDocument.Parse(state.SerializedOutput!);
+        Assert.Equal(3, output.RootElement.GetProperty("runsCounted").GetInt32());
+        Assert.Equal(["failed", "counted", "counted", "counted"],
+            output.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("result").GetString()));
+        var polls = host.Calls.Where(c => c.InstanceId == instanceId && c.Name == WorkflowNames.PollLoadTest).ToList();
+        Assert.True(polls.Count >= 2 + (3 * 3), $"{polls.Count} polls");
+        Assert.Equal(3, host.Calls.Count(c => c.InstanceId == instanceId && c.Name == WorkflowNames.RecordPolledLoadTest));
+        Assert.Equal(3, host.Calls.Count(c => c.Name == WorkflowNames.JudgeRun));
+        Assert.Empty(plane.Elsewhere);
     }
 
     private static IEnumerable<KeyValuePair<string, string>> Pairs(string[][] headers) => headers.Select(h => KeyValuePair.Create(h[0], h[1]));

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,12 +20,14 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
     private readonly string _storage;
     private readonly Dictionary<string, string?> _settings;
     private readonly CapturedLogs? _logs;
+    private readonly Action<IServiceCollection>? _services;
 
-    private GuardianServer(string storage, Dictionary<string, string?> settings, CapturedLogs? logs = null, string? prefix = null)
+    private GuardianServer(string storage, Dictionary<string, string?> settings, CapturedLogs? logs = null, string? prefix = null, Action<IServiceCollection>? services = null)
     {
         _storage = storage;
         _settings = settings;
         _logs = logs;
+        _services = services;
         Prefix = prefix ?? AzuriteFixture.UniqueName("t");
         // UseKestrel(0) races: the factory rewrites IServerAddressesFeature after the minimal-hosting app has started
         // Kestrel on its own thread, which intermittently throws (dotnet/aspnetcore#67714). An explicit endpoint avoids it.
@@ -63,10 +66,11 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
     /// Starts a server against any storage account (e.g. an <see cref="AzuriteProcess"/> a test stops and restarts),
     /// optionally on a given storage prefix and with an extra logging provider that sees everything the host logs.
     /// </summary>
+    /// <param name="services">Test-only replacements in the server's container (e.g. a token credential and a router for Azure Load Testing).</param>
     public static GuardianServer Start(string connectionString, IDictionary<string, string?>? settings = null,
-        CapturedLogs? logs = null, string? prefix = null)
+        CapturedLogs? logs = null, string? prefix = null, Action<IServiceCollection>? services = null)
     {
-        var server = new GuardianServer(connectionString, new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()), logs, prefix);
+        var server = new GuardianServer(connectionString, new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()), logs, prefix, services);
         server.StartServer();
         return server;
     }
@@ -103,6 +107,11 @@ public sealed class GuardianServer : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
 
         if (_logs is not null)

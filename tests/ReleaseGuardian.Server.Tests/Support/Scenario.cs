@@ -57,7 +57,8 @@ public sealed class Scenario : IAsyncDisposable
         AzuriteFixture azurite,
         Func<RecordedRequest, HttpContext, Task>? launchDarkly = null,
         IDictionary<string, string?>? settings = null,
-        CapturedLogs? logs = null)
+        CapturedLogs? logs = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var flagService = launchDarkly is null
             ? await LoopbackServer.StartAsync(200, """{"key":"new-checkout"}""")
@@ -78,7 +79,7 @@ public sealed class Scenario : IAsyncDisposable
             all[key] = value;
         }
 
-        return new Scenario(GuardianServer.Start(azurite.ConnectionString, all, logs), flagService, hook);
+        return new Scenario(GuardianServer.Start(azurite.ConnectionString, all, logs, services: services), flagService, hook);
     }
 
     /// <summary>PUTs a guardian definition and insists it was accepted.</summary>

@@ -43,7 +43,7 @@ public sealed class BaselineTrainingTests(AzuriteFixture azurite)
             }
         });
         var logs = new CapturedLogs();
-        await using var scenario = await Scenario.StartAsync(azurite, logs: logs);
+        await using var scenario = await Scenario.StartAsync(azurite, logs: logs, settings: AllowLaunchesTo(ci));
         await scenario.PutGuardianAsync("checkout", TrainedByLauncher(scenario, ci.BaseAddress + "launch"));
 
         using var start = await scenario.Api.PostAsync("/api/guardians/checkout/training", Json("""{"runs":3,"timeoutMinutes":5}"""));
@@ -107,7 +107,7 @@ public sealed class BaselineTrainingTests(AzuriteFixture azurite)
     {
         // The runner accepts launches but never posts a result, so the training waits.
         await using var ci = await LoopbackServer.StartAsync(202, "");
-        await using var scenario = await Scenario.StartAsync(azurite);
+        await using var scenario = await Scenario.StartAsync(azurite, settings: AllowLaunchesTo(ci));
         await scenario.PutGuardianAsync("checkout", TrainedByLauncher(scenario, ci.BaseAddress + "launch"));
         using var start = await scenario.Api.PostAsync("/api/guardians/checkout/training", Json("{}"));
         var instanceId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
@@ -171,7 +171,11 @@ public sealed class BaselineTrainingTests(AzuriteFixture azurite)
     [InlineData("""[1]""", "$")]
     public async Task A_bad_training_request_is_rejected_with_400_naming_the_field(string body, string field)
     {
-        await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Workflow:Enabled"] = "false" });
+        await using var scenario = await Scenario.StartAsync(azurite, settings: new Dictionary<string, string?>
+        {
+            ["Workflow:Enabled"] = "false",
+            ["LoadTest:AllowedUrls"] = "https://ci.example.org/",
+        });
         await scenario.PutGuardianAsync("checkout", TrainedByLauncher(scenario, "https://ci.example.org/launch"));
 
         using var response = await scenario.Api.PostAsync("/api/guardians/checkout/training", Json(body));
@@ -180,6 +184,9 @@ public sealed class BaselineTrainingTests(AzuriteFixture azurite)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains(field, await response.Content.ReadAsStringAsync());
     }
+
+    // The operator lists the loopback "CI system" as the only place launches may go.
+    private static Dictionary<string, string?> AllowLaunchesTo(LoopbackServer ci) => new() { ["LoadTest:AllowedUrls"] = ci.BaseAddress.ToString() };
 
     // The workshop guardian (adaptive error rate and traffic), trained in 3 runs, launched through the http launcher.
     private static string TrainedByLauncher(Scenario scenario, string launchUrl) =>

@@ -35,8 +35,9 @@ public sealed class TrainingCrashTests(AzuriteFixture azurite)
             ["Storage:Prefix"] = AzuriteFixture.UniqueName("trcrash"),
             ["Guardian:ApiKey"] = ApiKey,
             ["Webhooks:k6:Secret"] = Scenario.K6Secret,
-            // The "CI system" the launcher calls is a loopback server.
+            // The "CI system" the launcher calls is a loopback server, and the only destination the operator allows.
             ["Outbound:AllowPrivateNetworks"] = "true",
+            ["LoadTest:AllowedUrls"] = ci.BaseAddress + "launch",
             ["Workflow:Partitions"] = "1",
             ["Workflow:MaxQueuePollingInterval"] = "00:00:00.100",
             // The dead server's partition lease runs out after this, and the restart takes the partition over.

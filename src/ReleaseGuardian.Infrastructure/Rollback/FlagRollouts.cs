@@ -99,6 +99,10 @@ internal static partial class FlagRollouts
         {
             result = new RolloutWriteResult(false, $"{what} failed: {ex.Message}", null);
         }
+        catch (RolloutStepFailedException ex)
+        {
+            result = new RolloutWriteResult(false, ex.Message, null);
+        }
 #pragma warning disable CA1031 // The port promises a result, never a provider exception.
         catch (Exception ex) when (ex is not ArgumentOutOfRangeException)
 #pragma warning restore CA1031
@@ -153,3 +157,6 @@ internal static partial class FlagRollouts
     [LoggerMessage(EventId = 4121, Level = LogLevel.Warning, Message = "Rollout write to {Provider} flag {FlagKey} failed: {Detail}")]
     private static partial void WriteFailed(ILogger logger, string provider, string flagKey, string detail);
 }
+
+/// <summary>One call of a multi-call rollout write failed; the message (scrubbed) names the step and the answer.</summary>
+internal sealed class RolloutStepFailedException(string message) : Exception(message);

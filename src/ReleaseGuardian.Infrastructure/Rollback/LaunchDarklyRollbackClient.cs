@@ -82,12 +82,7 @@ public sealed partial class LaunchDarklyRollbackClient(HttpClient http, IConfigu
         Settings.BaseUrl(DefaultBaseUrl)!,
         $"api/v2/flags/{Segment(project)}/{Segment(key)}{query}");
 
-    // LaunchDarkly access tokens go in Authorization as they are, without a scheme.
-    private static HttpRequestMessage Authorized(HttpRequestMessage request, string token)
-    {
-        request.Headers.TryAddWithoutValidation("Authorization", token);
-        return request;
-    }
+    private static HttpRequestMessage Authorized(HttpRequestMessage request, string token) => RawToken.Authorized(request, token);
 
     private static string? VariationIdOf(RollbackPlan plan) =>
         Reference(plan, FallthroughVariationIdRef) ??

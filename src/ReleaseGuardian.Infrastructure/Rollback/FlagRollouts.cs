@@ -160,3 +160,38 @@ internal static partial class FlagRollouts
 
 /// <summary>One call of a multi-call rollout write failed; the message (scrubbed) names the step and the answer.</summary>
 internal sealed class RolloutStepFailedException(string message) : Exception(message);
+
+/// <summary>Splitting a whole (100 percent, 100000 thousandths) between the rolled-out value and the rest.</summary>
+internal static class RolloutShares
+{
+    /// <summary>
+    /// Shares that give <paramref name="target"/> exactly <paramref name="targetShare"/> and divide the rest among the
+    /// other keys of <paramref name="served"/> in their proportions, by largest remainder (ties to the smaller key), so
+    /// the shares are whole numbers summing to exactly <paramref name="total"/>. When <paramref name="served"/> gives
+    /// nothing to any other key, the rest goes to <paramref name="fallback"/>.
+    /// </summary>
+    public static Dictionary<TKey, int> Split<TKey>(IReadOnlyDictionary<TKey, long> served, TKey target, int targetShare, int total, TKey fallback, IComparer<TKey> order)
+        where TKey : notnull
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(targetShare);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(targetShare, total);
+        var rest = total - targetShare;
+        var others = served.Where(s => !EqualityComparer<TKey>.Default.Equals(s.Key, target) && s.Value > 0).OrderBy(s => s.Key, order).ToList();
+        if (others.Count == 0)
+        {
+            others = [KeyValuePair.Create(fallback, 1L)];
+        }
+
+        var sum = others.Sum(o => o.Value);
+        var shares = others.Select(o => (Key: o.Key, Floor: (int)((long)rest * o.Value / sum), Remainder: (long)rest * o.Value % sum)).ToList();
+        var left = rest - shares.Sum(s => s.Floor);
+        var result = new Dictionary<TKey, int> { [target] = targetShare };
+        var rank = 0;
+        foreach (var share in shares.OrderByDescending(s => s.Remainder).ThenBy(s => s.Key, order))
+        {
+            result[share.Key] = share.Floor + (rank++ < left ? 1 : 0);
+        }
+
+        return result;
+    }
+}

@@ -304,31 +304,7 @@ internal static class LaunchDarklyWeights
 {
     public const int Total = 100_000;
 
-    /// <summary>
-    /// Weights that give <paramref name="target"/> exactly <paramref name="percent"/> × 1000 and share the rest among
-    /// the other variations of <paramref name="served"/> in their proportions (largest remainder, so the sum is exactly
-    /// <see cref="Total"/>); when <paramref name="served"/> gives nothing to any other variation, the rest goes to
-    /// <paramref name="fallback"/>.
-    /// </summary>
-    public static SortedDictionary<int, int> Split(IReadOnlyDictionary<int, int> served, int target, int percent, int fallback)
-    {
-        var targetWeight = percent * 1000;
-        var rest = Total - targetWeight;
-        var others = served.Where(s => s.Key != target && s.Value > 0).OrderBy(s => s.Key).ToList();
-        if (others.Count == 0)
-        {
-            others = [KeyValuePair.Create(fallback, 1)];
-        }
-
-        long sum = others.Sum(o => (long)o.Value);
-        var shares = others.Select(o => (Index: o.Key, Floor: (int)(rest * (long)o.Value / sum), Remainder: rest * (long)o.Value % sum)).ToList();
-        var left = rest - shares.Sum(s => s.Floor);
-        var result = new SortedDictionary<int, int> { [target] = targetWeight };
-        foreach (var (share, rank) in shares.Select((s, i) => (s, i)).OrderByDescending(x => x.s.Remainder).ThenBy(x => x.s.Index).Select((x, rank) => (x.s, rank)))
-        {
-            result[share.Index] = share.Floor + (rank < left ? 1 : 0);
-        }
-
-        return result;
-    }
+    /// <summary>Weights (see <see cref="RolloutShares.Split{TKey}"/>) giving <paramref name="target"/> exactly <paramref name="percent"/> × 1000.</summary>
+    public static SortedDictionary<int, int> Split(IReadOnlyDictionary<int, int> served, int target, int percent, int fallback) =>
+        new(RolloutShares.Split(served.ToDictionary(s => s.Key, s => (long)s.Value), target, percent * 1000, Total, fallback, Comparer<int>.Default));
 }

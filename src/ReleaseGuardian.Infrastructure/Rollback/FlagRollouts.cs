@@ -151,6 +151,23 @@ internal static partial class FlagRollouts
         }
     }
 
+    /// <summary>
+    /// The result of a write the provider accepted: the flag read back as <c>After</c>; a failed read-back still
+    /// reports the write as done (it was), with why there is no <c>After</c>.
+    /// </summary>
+    public static async Task<RolloutWriteResult> ReadBackAsync(string what, Func<Task<FlagRolloutSnapshot>> read)
+    {
+        try
+        {
+            var after = await read().ConfigureAwait(false);
+            return new RolloutWriteResult(true, $"{what} written; now {after.Summary}.", after);
+        }
+        catch (FlagCaptureException ex)
+        {
+            return new RolloutWriteResult(true, $"{what} written, but reading it back failed: {ex.Message}", null);
+        }
+    }
+
     [LoggerMessage(EventId = 4120, Level = LogLevel.Information, Message = "Rollout write to {Provider} flag {FlagKey}: {Detail}")]
     private static partial void Written(ILogger logger, string provider, string flagKey, string detail);
 

@@ -121,20 +121,7 @@ public sealed partial class LaunchDarklyRollbackClient : IFlagRolloutClient
             return new RolloutWriteResult(false, Describe(result, attempts.Count, $"{what} was not written"), null);
         }
 
-        return await ReadBackAsync(flag, what, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<RolloutWriteResult> ReadBackAsync(FlagBinding flag, string what, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var after = await ReadAsync(flag, cancellationToken).ConfigureAwait(false);
-            return new RolloutWriteResult(true, $"{what} written; now {after.Summary}.", after);
-        }
-        catch (FlagCaptureException ex)
-        {
-            return new RolloutWriteResult(true, $"{what} written, but reading it back failed: {ex.Message}", null);
-        }
+        return await FlagRollouts.ReadBackAsync(what, () => ReadAsync(flag, cancellationToken)).ConfigureAwait(false);
     }
 
     private static JsonObject WeightsById(LaunchDarklyFlagState state, IEnumerable<KeyValuePair<int, int>> weights)

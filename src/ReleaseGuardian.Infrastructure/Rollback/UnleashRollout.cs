@@ -100,7 +100,7 @@ public sealed partial class UnleashRollbackClient : IFlagRolloutClient
                 await StepAsync(flag, HttpMethod.Post, EnvironmentUri(flag, "/on"), null, "switching the environment on", cancellationToken).ConfigureAwait(false);
             }
 
-            return await ReadBackAsync(flag, what, cancellationToken).ConfigureAwait(false);
+            return await FlagRollouts.ReadBackAsync(what, async () => Snapshot(await ReadAsync(flag, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
         }, cancellationToken);
     }
 
@@ -159,7 +159,7 @@ public sealed partial class UnleashRollbackClient : IFlagRolloutClient
                 await StepAsync(flag, HttpMethod.Post, EnvironmentUri(flag, "/on"), null, "switching the environment on", cancellationToken).ConfigureAwait(false);
             }
 
-            return await ReadBackAsync(flag, what, cancellationToken).ConfigureAwait(false);
+            return await FlagRollouts.ReadBackAsync(what, async () => Snapshot(await ReadAsync(flag, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
         }, cancellationToken);
     }
 
@@ -214,19 +214,6 @@ public sealed partial class UnleashRollbackClient : IFlagRolloutClient
         }
 
         return new FlagRolloutSnapshot(Provider, state.ToJson(), percent, fingerprint, true, summary.ToString());
-    }
-
-    private async Task<RolloutWriteResult> ReadBackAsync(FlagBinding flag, string what, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var after = Snapshot(await ReadAsync(flag, cancellationToken).ConfigureAwait(false));
-            return new RolloutWriteResult(true, $"{what} written; now {after.Summary}.", after);
-        }
-        catch (FlagCaptureException ex)
-        {
-            return new RolloutWriteResult(true, $"{what} written, but reading it back failed: {ex.Message}", null);
-        }
     }
 
     /// <summary>One Admin API write; a refusal stops the whole write with the step named. Returns the answer's body.</summary>

@@ -13,7 +13,7 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// proxy applies the file at its next poll) and <c>Providers:gofeatureflag:AdminKey</c> (Bearer; falls back to ApiToken).
 /// </summary>
 public sealed partial class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration configuration, ILogger<GoFeatureFlagRollbackClient> logger)
-    : RollbackClientBase(ProviderName, configuration, logger)
+    : FlagRolloutClientBase(ProviderName, "GO Feature Flag", "flag", configuration, logger)
 {
     /// <summary>The provider name.</summary>
     public const string ProviderName = "gofeatureflag";

@@ -13,77 +13,54 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// wins over a <c>variation</c>). The file is the one the rollback edits, confined to <c>FlagFiles:Root</c> and
 /// replaced atomically; the relay proxy is asked to reload it when <c>Providers:gofeatureflag:BaseUrl</c> is set.
 /// </summary>
-public sealed partial class GoFeatureFlagRollbackClient : IFlagRolloutClient
+public sealed partial class GoFeatureFlagRollbackClient
 {
-    /// <inheritdoc />
-    public bool SupportsPercentages => true;
-
-    /// <inheritdoc />
-    public Task<FlagRolloutSnapshot> CaptureAsync(FlagBinding flag, CancellationToken cancellationToken)
+    private protected override async Task<FlagRolloutSnapshot> CaptureCoreAsync(FlagBinding flag, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(flag);
-        return FlagRollouts.CaptureGuardAsync(Provider, flag.Key, Scrub, async () =>
-        {
-            var file = await ReadFileAsync(flag, "read", cancellationToken).ConfigureAwait(false);
-            return Snapshot(flag.Key, file.Format, file.Document);
-        }, cancellationToken);
+        var file = await ReadFileAsync(flag, "read", cancellationToken).ConfigureAwait(false);
+        return Snapshot(flag.Key, file.Format, file.Document);
     }
 
-    /// <inheritdoc />
-    public Task<RolloutWriteResult> SetRolloutAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, CancellationToken cancellationToken)
+    private protected override async Task<RolloutWriteResult> SetRolloutCoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, string what, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(flag);
-        ArgumentNullException.ThrowIfNull(preRelease);
-        FlagRollouts.CheckPercent(percent);
-        var what = $"GO Feature Flag rollout of flag '{flag.Key}' to {percent}%";
-        return FlagRollouts.GuardAsync(Provider, flag.Key, what, Logger, Scrub, async () =>
+        var before = JsonNode.Parse(preRelease.State)!["flag"]!.AsObject();
+        var variations = Variations(before);
+        var target = variant ?? OnVariation(before) ?? throw new RolloutStepFailedException(
+            $"{what} was not written: the flag has no variation with the value true, so name the variant to roll out.");
+        if (!variations.ContainsKey(target))
         {
-            var before = JsonNode.Parse(preRelease.State)!["flag"]!.AsObject();
-            var variations = Variations(before);
-            var target = variant ?? OnVariation(before) ?? throw new RolloutStepFailedException(
-                $"{what} was not written: the flag has no variation with the value true, so name the variant to roll out.");
-            if (!variations.ContainsKey(target))
-            {
-                throw new RolloutStepFailedException($"{what} was not written: the flag has no variation '{target}'.");
-            }
+            throw new RolloutStepFailedException($"{what} was not written: the flag has no variation '{target}'.");
+        }
 
-            var fallback = variations.Keys.FirstOrDefault(k => k != target && variations[k] is JsonValue v && v.GetValueKind() == JsonValueKind.False)
-                ?? variations.Keys.FirstOrDefault(k => k != target)
-                ?? throw new RolloutStepFailedException($"{what} was not written: the flag has a single variation, so nothing is left to serve the rest.");
-            var served = Served(before).ToDictionary(s => s.Key, s => (long)Math.Round(s.Value * 1000));
-            var shares = RolloutShares.Split(served, target, percent, 100, fallback, StringComparer.Ordinal)
-                .OrderBy(s => s.Key == target ? 0 : 1).ThenBy(s => s.Key, StringComparer.Ordinal)
-                .ToList();
+        var fallback = variations.Keys.FirstOrDefault(k => k != target && variations[k] is JsonValue v && v.GetValueKind() == JsonValueKind.False)
+            ?? variations.Keys.FirstOrDefault(k => k != target)
+            ?? throw new RolloutStepFailedException($"{what} was not written: the flag has a single variation, so nothing is left to serve the rest.");
+        var served = Served(before).ToDictionary(s => s.Key, s => (long)Math.Round(s.Value * 1000));
+        var shares = RolloutShares.Split(served, target, percent, 100, fallback, StringComparer.Ordinal)
+            .OrderBy(s => s.Key == target ? 0 : 1).ThenBy(s => s.Key, StringComparer.Ordinal)
+            .ToList();
 
-            var file = await ReadFileAsync(flag, "edited", cancellationToken).ConfigureAwait(false);
-            if (!GoFeatureFlagFileEdit.TrySetDefaultPercentage(file.Format, file.Document, flag.Key, shares, out var edited, out var problem))
-            {
-                RollbackLog.FileNotEditable(Logger, Provider, flag.Key, problem);
-                throw new RolloutStepFailedException($"{what} was not written: the flag file named by {file.Setting} does not hold flag '{flag.Key}' in a layout this edit understands (details are in the server log).");
-            }
+        var file = await ReadFileAsync(flag, "edited", cancellationToken).ConfigureAwait(false);
+        if (!GoFeatureFlagFileEdit.TrySetDefaultPercentage(file.Format, file.Document, flag.Key, shares, out var edited, out var problem))
+        {
+            RollbackLog.FileNotEditable(Logger, Provider, flag.Key, problem);
+            throw new RolloutStepFailedException($"{what} was not written: the flag file named by {file.Setting} does not hold flag '{flag.Key}' in a layout this edit understands (details are in the server log).");
+        }
 
-            return await WriteAndRefreshAsync(flag, file, edited, what, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+        return await WriteAndRefreshAsync(flag, file, edited, what, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public Task<RolloutWriteResult> RestoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, CancellationToken cancellationToken)
+    private protected override async Task<RolloutWriteResult> RestoreCoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, string what, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(flag);
-        ArgumentNullException.ThrowIfNull(preRelease);
-        var what = $"GO Feature Flag restore of flag '{flag.Key}'";
-        return FlagRollouts.GuardAsync(Provider, flag.Key, what, Logger, Scrub, async () =>
+        var captured = JsonNode.Parse(preRelease.State)!["text"]!.GetValue<string>();
+        var file = await ReadFileAsync(flag, "edited", cancellationToken).ConfigureAwait(false);
+        if (!GoFeatureFlagFileEdit.TryReplaceFlagText(file.Format, file.Document, flag.Key, captured, out var edited, out var problem))
         {
-            var captured = JsonNode.Parse(preRelease.State)!["text"]!.GetValue<string>();
-            var file = await ReadFileAsync(flag, "edited", cancellationToken).ConfigureAwait(false);
-            if (!GoFeatureFlagFileEdit.TryReplaceFlagText(file.Format, file.Document, flag.Key, captured, out var edited, out var problem))
-            {
-                RollbackLog.FileNotEditable(Logger, Provider, flag.Key, problem);
-                throw new RolloutStepFailedException($"{what} was not written: the flag file named by {file.Setting} no longer holds flag '{flag.Key}' (details are in the server log).");
-            }
+            RollbackLog.FileNotEditable(Logger, Provider, flag.Key, problem);
+            throw new RolloutStepFailedException($"{what} was not written: the flag file named by {file.Setting} no longer holds flag '{flag.Key}' (details are in the server log).");
+        }
 
-            return await WriteAndRefreshAsync(flag, file, edited, what, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+        return await WriteAndRefreshAsync(flag, file, edited, what, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<RolloutWriteResult> WriteAndRefreshAsync(FlagBinding flag, FlagFile file, string edited, string what, CancellationToken cancellationToken)

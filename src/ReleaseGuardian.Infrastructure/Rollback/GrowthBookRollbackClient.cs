@@ -10,7 +10,7 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// <c>Providers:growthbook:BaseUrl</c> (default https://api.growthbook.io), <c>Providers:growthbook:ApiToken</c> (Bearer).
 /// </summary>
 public sealed partial class GrowthBookRollbackClient(HttpClient http, IConfiguration configuration, ILogger<GrowthBookRollbackClient> logger)
-    : RollbackClientBase(ProviderName, configuration, logger)
+    : FlagRolloutClientBase(ProviderName, "GrowthBook", "feature", configuration, logger)
 {
     /// <summary>The provider name.</summary>
     public const string ProviderName = "growthbook";

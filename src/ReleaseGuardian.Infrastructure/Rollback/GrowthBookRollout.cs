@@ -15,91 +15,71 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// <c>POST /api/v1/features/{id}</c> with <c>{"environments":{"production":{"enabled":…,"rules":[…]}}}</c> replaces
 /// that environment's rules and leaves the other environments alone).
 /// </summary>
-public sealed partial class GrowthBookRollbackClient : IFlagRolloutClient
+public sealed partial class GrowthBookRollbackClient
 {
     /// <summary>The description of the rollout rule a release adds when the environment has none.</summary>
     public const string ReleaseRuleDescription = "Release Guardian rollout";
 
-    /// <inheritdoc />
-    public bool SupportsPercentages => true;
-
-    /// <inheritdoc />
-    public Task<FlagRolloutSnapshot> CaptureAsync(FlagBinding flag, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(flag);
-        return FlagRollouts.CaptureGuardAsync(Provider, flag.Key, Scrub, async () => Snapshot(await ReadAsync(flag, cancellationToken).ConfigureAwait(false)), cancellationToken);
-    }
+    private protected override async Task<FlagRolloutSnapshot> CaptureCoreAsync(FlagBinding flag, CancellationToken cancellationToken) =>
+        Snapshot(await ReadAsync(flag, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
     /// Sets <c>coverage</c> of the pre-release state's first rollout rule (or of one the release adds at the end, so
     /// the rules before it keep their users) and enables the environment. When the environment was off before the
     /// release its other rules served nobody, so they are disabled while the release runs.
     /// </summary>
-    public Task<RolloutWriteResult> SetRolloutAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, CancellationToken cancellationToken)
+    private protected override async Task<RolloutWriteResult> SetRolloutCoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, string what, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(flag);
-        ArgumentNullException.ThrowIfNull(preRelease);
-        FlagRollouts.CheckPercent(percent);
-        var what = $"GrowthBook rollout of feature '{flag.Key}' to {percent}%";
-        return FlagRollouts.GuardAsync(Provider, flag.Key, what, Logger, Scrub, async () =>
+        var before = GrowthBookEnvironmentState.Parse(preRelease.State);
+        var now = await ReadAsync(flag, cancellationToken).ConfigureAwait(false);
+        var releaseId = before.Rules.FirstOrDefault(IsRollout)?["id"]?.GetValue<string>();
+        var rules = now.Rules.Select(r => r.DeepClone().AsObject()).ToList();
+        var target = rules.FirstOrDefault(r => releaseId is not null
+            ? r["id"]?.GetValue<string>() == releaseId
+            : IsRollout(r) && r["description"]?.GetValue<string>() == ReleaseRuleDescription);
+        if (target is null)
         {
-            var before = GrowthBookEnvironmentState.Parse(preRelease.State);
-            var now = await ReadAsync(flag, cancellationToken).ConfigureAwait(false);
-            var releaseId = before.Rules.FirstOrDefault(IsRollout)?["id"]?.GetValue<string>();
-            var rules = now.Rules.Select(r => r.DeepClone().AsObject()).ToList();
-            var target = rules.FirstOrDefault(r => releaseId is not null
-                ? r["id"]?.GetValue<string>() == releaseId
-                : IsRollout(r) && r["description"]?.GetValue<string>() == ReleaseRuleDescription);
-            if (target is null)
+            target = new JsonObject
             {
-                target = new JsonObject
-                {
-                    ["type"] = "rollout",
-                    ["description"] = ReleaseRuleDescription,
-                    ["condition"] = "",
-                    ["enabled"] = true,
-                    ["value"] = "true",
-                    ["coverage"] = 0,
-                    ["hashAttribute"] = "id",
-                };
-                rules.Add(target);
-            }
+                ["type"] = "rollout",
+                ["description"] = ReleaseRuleDescription,
+                ["condition"] = "",
+                ["enabled"] = true,
+                ["value"] = "true",
+                ["coverage"] = 0,
+                ["hashAttribute"] = "id",
+            };
+            rules.Add(target);
+        }
 
-            target["enabled"] = true;
-            target["coverage"] = percent / 100m;
-            if (variant is not null || target["value"] is null)
+        target["enabled"] = true;
+        target["coverage"] = percent / 100m;
+        if (variant is not null || target["value"] is null)
+        {
+            target["value"] = variant ?? "true";
+        }
+
+        if (!before.Enabled)
+        {
+            foreach (var other in rules.Where(r => r != target))
             {
-                target["value"] = variant ?? "true";
+                other["enabled"] = false;
             }
+        }
 
-            if (!before.Enabled)
-            {
-                foreach (var other in rules.Where(r => r != target))
-                {
-                    other["enabled"] = false;
-                }
-            }
+        if (now.Enabled && JsonNode.DeepEquals(new JsonArray(rules.Select(r => (JsonNode)r.DeepClone()).ToArray()), new JsonArray(now.Rules.Select(r => (JsonNode)r.DeepClone()).ToArray())))
+        {
+            return new RolloutWriteResult(true, $"{what}: already so; now {Snapshot(now).Summary}.", Snapshot(now));
+        }
 
-            if (now.Enabled && JsonNode.DeepEquals(new JsonArray(rules.Select(r => (JsonNode)r.DeepClone()).ToArray()), new JsonArray(now.Rules.Select(r => (JsonNode)r.DeepClone()).ToArray())))
-            {
-                return new RolloutWriteResult(true, $"{what}: already so; now {Snapshot(now).Summary}.", Snapshot(now));
-            }
-
-            return await UpdateAsync(flag, now.Environment, true, rules, what, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+        return await UpdateAsync(flag, now.Environment, true, rules, what, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes the captured rules (all fields, ids, order) and on/off of the environment back in one update.</summary>
-    public Task<RolloutWriteResult> RestoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, CancellationToken cancellationToken)
+    private protected override Task<RolloutWriteResult> RestoreCoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, string what, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(flag);
-        ArgumentNullException.ThrowIfNull(preRelease);
-        var what = $"GrowthBook restore of feature '{flag.Key}'";
-        return FlagRollouts.GuardAsync(Provider, flag.Key, what, Logger, Scrub, () =>
-        {
-            var captured = GrowthBookEnvironmentState.Parse(preRelease.State);
-            return UpdateAsync(flag, captured.Environment, captured.Enabled, captured.Rules, what, cancellationToken);
-        }, cancellationToken);
+        var captured = GrowthBookEnvironmentState.Parse(preRelease.State);
+        return UpdateAsync(flag, captured.Environment, captured.Enabled, captured.Rules, what, cancellationToken);
     }
 
     private async Task<RolloutWriteResult> UpdateAsync(FlagBinding flag, string environment, bool enabled, IEnumerable<JsonObject> rules, string what, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// https://app.launchdarkly.com), <c>Providers:launchdarkly:ApiToken</c> (sent as-is, no "Bearer").
 /// </summary>
 public sealed partial class LaunchDarklyRollbackClient(HttpClient http, IConfiguration configuration, ILogger<LaunchDarklyRollbackClient> logger)
-    : RollbackClientBase(ProviderName, configuration, logger)
+    : FlagRolloutClientBase(ProviderName, "LaunchDarkly", "flag", configuration, logger)
 {
     /// <summary>The provider name.</summary>
     public const string ProviderName = "launchdarkly";

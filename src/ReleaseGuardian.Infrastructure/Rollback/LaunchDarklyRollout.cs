@@ -13,76 +13,53 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// <c>variationId</c> or <c>rolloutWeights</c> keyed by variation id, in thousandths of a percent), as in
 /// LaunchDarkly's API reference ("Update feature flag", semantic patch instructions).
 /// </summary>
-public sealed partial class LaunchDarklyRollbackClient : IFlagRolloutClient
+public sealed partial class LaunchDarklyRollbackClient
 {
-    /// <inheritdoc />
-    public bool SupportsPercentages => true;
+    private protected override Task<FlagRolloutSnapshot> CaptureCoreAsync(FlagBinding flag, CancellationToken cancellationToken) => ReadAsync(flag, cancellationToken);
 
-    /// <inheritdoc />
-    public Task<FlagRolloutSnapshot> CaptureAsync(FlagBinding flag, CancellationToken cancellationToken)
+    private protected override async Task<RolloutWriteResult> SetRolloutCoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, string what, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(flag);
-        return FlagRollouts.CaptureGuardAsync(Provider, flag.Key, Scrub, () => ReadAsync(flag, cancellationToken), cancellationToken);
+        var state = LaunchDarklyFlagState.Parse(preRelease.State);
+        var target = state.VariationOf(variant) ?? throw new FlagCaptureException(
+            variant is null
+                ? "the flag has no 'true' variation and no default on variation, so name the variant to roll out"
+                : $"the flag has no variation '{variant}' (by id, name or value)");
+        var instruction = new JsonObject { ["kind"] = "updateFallthroughVariationOrRollout" };
+        if (percent == 100)
+        {
+            instruction["variationId"] = state.Variations[target].Id;
+        }
+        else
+        {
+            var fallback = state.FallbackFor(target) ?? throw new FlagCaptureException("the flag has a single variation, so nothing is left to serve the rest");
+            var weights = LaunchDarklyWeights.Split(state.Served(), target, percent, fallback);
+            instruction["rolloutWeights"] = WeightsById(state, weights.Where(w => w.Value > 0 || w.Key == target));
+            AddBucketing(instruction, state.Fallthrough);
+        }
+
+        return await PatchAsync(flag, what, true, instruction, reason, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public Task<RolloutWriteResult> SetRolloutAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, CancellationToken cancellationToken)
+    private protected override async Task<RolloutWriteResult> RestoreCoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, string what, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(flag);
-        ArgumentNullException.ThrowIfNull(preRelease);
-        FlagRollouts.CheckPercent(percent);
-        var what = $"LaunchDarkly rollout of flag '{flag.Key}' to {percent}%";
-        return FlagRollouts.GuardAsync(Provider, flag.Key, what, Logger, Scrub, async () =>
+        var state = LaunchDarklyFlagState.Parse(preRelease.State);
+        var instruction = new JsonObject { ["kind"] = "updateFallthroughVariationOrRollout" };
+        if (state.Fallthrough?["variation"] is JsonValue variation)
         {
-            var state = LaunchDarklyFlagState.Parse(preRelease.State);
-            var target = state.VariationOf(variant) ?? throw new FlagCaptureException(
-                variant is null
-                    ? "the flag has no 'true' variation and no default on variation, so name the variant to roll out"
-                    : $"the flag has no variation '{variant}' (by id, name or value)");
-            var instruction = new JsonObject { ["kind"] = "updateFallthroughVariationOrRollout" };
-            if (percent == 100)
-            {
-                instruction["variationId"] = state.Variations[target].Id;
-            }
-            else
-            {
-                var fallback = state.FallbackFor(target) ?? throw new FlagCaptureException("the flag has a single variation, so nothing is left to serve the rest");
-                var weights = LaunchDarklyWeights.Split(state.Served(), target, percent, fallback);
-                instruction["rolloutWeights"] = WeightsById(state, weights.Where(w => w.Value > 0 || w.Key == target));
-                AddBucketing(instruction, state.Fallthrough);
-            }
-
-            return await PatchAsync(flag, what, true, instruction, reason, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public Task<RolloutWriteResult> RestoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(flag);
-        ArgumentNullException.ThrowIfNull(preRelease);
-        var what = $"LaunchDarkly restore of flag '{flag.Key}'";
-        return FlagRollouts.GuardAsync(Provider, flag.Key, what, Logger, Scrub, async () =>
+            instruction["variationId"] = state.Variations[variation.GetValue<int>()].Id;
+        }
+        else if (state.Fallthrough?["rollout"]?["variations"] is JsonArray weighted)
         {
-            var state = LaunchDarklyFlagState.Parse(preRelease.State);
-            var instruction = new JsonObject { ["kind"] = "updateFallthroughVariationOrRollout" };
-            if (state.Fallthrough?["variation"] is JsonValue variation)
-            {
-                instruction["variationId"] = state.Variations[variation.GetValue<int>()].Id;
-            }
-            else if (state.Fallthrough?["rollout"]?["variations"] is JsonArray weighted)
-            {
-                instruction["rolloutWeights"] = WeightsById(state, weighted.Select(w =>
-                    KeyValuePair.Create(w!["variation"]!.GetValue<int>(), w["weight"]?.GetValue<int>() ?? 0)));
-                AddBucketing(instruction, state.Fallthrough);
-            }
-            else
-            {
-                throw new FlagCaptureException("the captured fallthrough is neither a variation nor a rollout");
-            }
+            instruction["rolloutWeights"] = WeightsById(state, weighted.Select(w =>
+                KeyValuePair.Create(w!["variation"]!.GetValue<int>(), w["weight"]?.GetValue<int>() ?? 0)));
+            AddBucketing(instruction, state.Fallthrough);
+        }
+        else
+        {
+            throw new FlagCaptureException("the captured fallthrough is neither a variation nor a rollout");
+        }
 
-            return await PatchAsync(flag, what, state.On, instruction, reason, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+        return await PatchAsync(flag, what, state.On, instruction, reason, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<FlagRolloutSnapshot> ReadAsync(FlagBinding flag, CancellationToken cancellationToken)

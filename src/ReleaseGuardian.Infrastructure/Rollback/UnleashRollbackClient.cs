@@ -10,7 +10,7 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// (an admin token, sent as-is in Authorization).
 /// </summary>
 public sealed partial class UnleashRollbackClient(HttpClient http, IConfiguration configuration, ILogger<UnleashRollbackClient> logger)
-    : RollbackClientBase(ProviderName, configuration, logger)
+    : FlagRolloutClientBase(ProviderName, "Unleash", "feature", configuration, logger)
 {
     /// <summary>The provider name.</summary>
     public const string ProviderName = "unleash";

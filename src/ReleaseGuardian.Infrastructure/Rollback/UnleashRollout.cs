@@ -12,155 +12,135 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// environment's <c>enabled</c> and strategies; <c>PUT|POST|DELETE …/environments/{e}/strategies[/{id}]</c>,
 /// <c>POST …/strategies/set-sort-order</c> and <c>POST …/environments/{e}/on|off</c> to write).
 /// </summary>
-public sealed partial class UnleashRollbackClient : IFlagRolloutClient
+public sealed partial class UnleashRollbackClient
 {
     /// <summary>The title of the flexibleRollout strategy a release adds when the flag has none.</summary>
     public const string ReleaseStrategyTitle = "Release Guardian rollout";
 
     private static readonly string[] StrategyFields = ["name", "title", "disabled", "constraints", "parameters", "segments", "variants"];
 
-    /// <inheritdoc />
-    public bool SupportsPercentages => true;
-
-    /// <inheritdoc />
-    public Task<FlagRolloutSnapshot> CaptureAsync(FlagBinding flag, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(flag);
-        return FlagRollouts.CaptureGuardAsync(Provider, flag.Key, Scrub, async () => Snapshot(await ReadAsync(flag, cancellationToken).ConfigureAwait(false)), cancellationToken);
-    }
+    private protected override async Task<FlagRolloutSnapshot> CaptureCoreAsync(FlagBinding flag, CancellationToken cancellationToken) =>
+        Snapshot(await ReadAsync(flag, cancellationToken).ConfigureAwait(false));
 
     /// <summary>
     /// Sets <c>rollout</c> of the pre-release state's first flexibleRollout strategy (or of one the release adds) and
     /// enables the environment. When the environment was off before the release its other strategies served nobody,
     /// so they are disabled while the release runs (Unleash ORs strategies); when it was on they keep serving.
     /// </summary>
-    public Task<RolloutWriteResult> SetRolloutAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, CancellationToken cancellationToken)
+    private protected override async Task<RolloutWriteResult> SetRolloutCoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, string what, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(flag);
-        ArgumentNullException.ThrowIfNull(preRelease);
-        FlagRollouts.CheckPercent(percent);
-        var what = $"Unleash rollout of feature '{flag.Key}' to {percent}%";
-        return FlagRollouts.GuardAsync(Provider, flag.Key, what, Logger, Scrub, async () =>
+        var before = UnleashEnvironmentState.Parse(preRelease.State);
+        var now = await ReadAsync(flag, cancellationToken).ConfigureAwait(false);
+        var releaseId = before.Strategies.FirstOrDefault(IsFlexibleRollout)?["id"]?.GetValue<string>();
+        var target = now.Strategies.FirstOrDefault(s => releaseId is not null
+            ? s["id"]?.GetValue<string>() == releaseId
+            : IsFlexibleRollout(s) && s["title"]?.GetValue<string>() == ReleaseStrategyTitle);
+
+        var wanted = target is null
+            ? new JsonObject
+            {
+                ["name"] = "flexibleRollout",
+                ["title"] = ReleaseStrategyTitle,
+                ["disabled"] = false,
+                ["constraints"] = new JsonArray(),
+                ["parameters"] = new JsonObject { ["rollout"] = "0", ["stickiness"] = "default", ["groupId"] = flag.Key },
+                ["segments"] = new JsonArray(),
+                ["variants"] = new JsonArray(),
+            }
+            : StrategyBody(target);
+        wanted["parameters"]!["rollout"] = percent.ToString(CultureInfo.InvariantCulture);
+        wanted["disabled"] = false;
+        if (variant is not null)
         {
-            var before = UnleashEnvironmentState.Parse(preRelease.State);
-            var now = await ReadAsync(flag, cancellationToken).ConfigureAwait(false);
-            var releaseId = before.Strategies.FirstOrDefault(IsFlexibleRollout)?["id"]?.GetValue<string>();
-            var target = now.Strategies.FirstOrDefault(s => releaseId is not null
-                ? s["id"]?.GetValue<string>() == releaseId
-                : IsFlexibleRollout(s) && s["title"]?.GetValue<string>() == ReleaseStrategyTitle);
-
-            var wanted = target is null
-                ? new JsonObject
-                {
-                    ["name"] = "flexibleRollout",
-                    ["title"] = ReleaseStrategyTitle,
-                    ["disabled"] = false,
-                    ["constraints"] = new JsonArray(),
-                    ["parameters"] = new JsonObject { ["rollout"] = "0", ["stickiness"] = "default", ["groupId"] = flag.Key },
-                    ["segments"] = new JsonArray(),
-                    ["variants"] = new JsonArray(),
-                }
-                : StrategyBody(target);
-            wanted["parameters"]!["rollout"] = percent.ToString(CultureInfo.InvariantCulture);
-            wanted["disabled"] = false;
-            if (variant is not null)
+            wanted["variants"] = new JsonArray(new JsonObject
             {
-                wanted["variants"] = new JsonArray(new JsonObject
-                {
-                    ["name"] = variant,
-                    ["weight"] = 1000,
-                    ["weightType"] = "variable",
-                    ["stickiness"] = wanted["parameters"]?["stickiness"]?.GetValue<string>() ?? "default",
-                });
-            }
+                ["name"] = variant,
+                ["weight"] = 1000,
+                ["weightType"] = "variable",
+                ["stickiness"] = wanted["parameters"]?["stickiness"]?.GetValue<string>() ?? "default",
+            });
+        }
 
-            // The rolled-out strategy is enabled before the environment is: Unleash adds its default strategy
-            // (everyone) when an environment with no enabled strategy is switched on.
-            if (target is null)
-            {
-                await StepAsync(flag, HttpMethod.Post, StrategiesUri(flag), wanted, "adding the flexibleRollout strategy", cancellationToken).ConfigureAwait(false);
-            }
-            else if (!JsonNode.DeepEquals(StrategyBody(target), wanted))
-            {
-                await StepAsync(flag, HttpMethod.Put, StrategiesUri(flag, target), wanted, "updating the flexibleRollout strategy", cancellationToken).ConfigureAwait(false);
-            }
+        // The rolled-out strategy is enabled before the environment is: Unleash adds its default strategy
+        // (everyone) when an environment with no enabled strategy is switched on.
+        if (target is null)
+        {
+            await StepAsync(flag, HttpMethod.Post, StrategiesUri(flag), wanted, "adding the flexibleRollout strategy", cancellationToken).ConfigureAwait(false);
+        }
+        else if (!JsonNode.DeepEquals(StrategyBody(target), wanted))
+        {
+            await StepAsync(flag, HttpMethod.Put, StrategiesUri(flag, target), wanted, "updating the flexibleRollout strategy", cancellationToken).ConfigureAwait(false);
+        }
 
-            if (!before.Enabled)
+        if (!before.Enabled)
+        {
+            foreach (var other in now.Strategies.Where(s => s != target && s["disabled"]?.GetValue<bool>() != true))
             {
-                foreach (var other in now.Strategies.Where(s => s != target && s["disabled"]?.GetValue<bool>() != true))
-                {
-                    var disabled = StrategyBody(other);
-                    disabled["disabled"] = true;
-                    await StepAsync(flag, HttpMethod.Put, StrategiesUri(flag, other), disabled, $"disabling strategy '{other["id"]}' while the release runs", cancellationToken).ConfigureAwait(false);
-                }
+                var disabled = StrategyBody(other);
+                disabled["disabled"] = true;
+                await StepAsync(flag, HttpMethod.Put, StrategiesUri(flag, other), disabled, $"disabling strategy '{other["id"]}' while the release runs", cancellationToken).ConfigureAwait(false);
             }
+        }
 
-            if (!now.Enabled)
-            {
-                await StepAsync(flag, HttpMethod.Post, EnvironmentUri(flag, "/on"), null, "switching the environment on", cancellationToken).ConfigureAwait(false);
-            }
+        if (!now.Enabled)
+        {
+            await StepAsync(flag, HttpMethod.Post, EnvironmentUri(flag, "/on"), null, "switching the environment on", cancellationToken).ConfigureAwait(false);
+        }
 
-            return await FlagRollouts.ReadBackAsync(what, async () => Snapshot(await ReadAsync(flag, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
-        }, cancellationToken);
+        return await FlagRollouts.ReadBackAsync(what, async () => Snapshot(await ReadAsync(flag, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Puts back every captured strategy (fields, constraints, segments, variants, order), removes strategies the
     /// release added and restores on/off. Off is restored first, so a No-Go stops the exposure before anything else.
     /// </summary>
-    public Task<RolloutWriteResult> RestoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, CancellationToken cancellationToken)
+    private protected override async Task<RolloutWriteResult> RestoreCoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, string what, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(flag);
-        ArgumentNullException.ThrowIfNull(preRelease);
-        var what = $"Unleash restore of feature '{flag.Key}'";
-        return FlagRollouts.GuardAsync(Provider, flag.Key, what, Logger, Scrub, async () =>
+        var captured = UnleashEnvironmentState.Parse(preRelease.State);
+        var now = await ReadAsync(flag, cancellationToken).ConfigureAwait(false);
+        if (!captured.Enabled && now.Enabled)
         {
-            var captured = UnleashEnvironmentState.Parse(preRelease.State);
-            var now = await ReadAsync(flag, cancellationToken).ConfigureAwait(false);
-            if (!captured.Enabled && now.Enabled)
+            await StepAsync(flag, HttpMethod.Post, EnvironmentUri(flag, "/off"), null, "switching the environment off", cancellationToken).ConfigureAwait(false);
+        }
+
+        var ids = new List<string>();
+        foreach (var strategy in captured.Strategies)
+        {
+            var id = strategy["id"]!.GetValue<string>();
+            var current = now.Strategies.FirstOrDefault(s => s["id"]?.GetValue<string>() == id);
+            if (current is null)
             {
-                await StepAsync(flag, HttpMethod.Post, EnvironmentUri(flag, "/off"), null, "switching the environment off", cancellationToken).ConfigureAwait(false);
+                // Someone deleted it during the release: it comes back with a new id.
+                var added = await StepAsync(flag, HttpMethod.Post, StrategiesUri(flag), StrategyBody(strategy), $"re-adding strategy '{id}'", cancellationToken).ConfigureAwait(false);
+                id = JsonNode.Parse(added)?["id"]?.GetValue<string>() ?? throw new RolloutStepFailedException($"{what} failed: Unleash did not name the re-added strategy.");
+            }
+            else if (!JsonNode.DeepEquals(StrategyBody(current), StrategyBody(strategy)))
+            {
+                await StepAsync(flag, HttpMethod.Put, StrategiesUri(flag, current), StrategyBody(strategy), $"restoring strategy '{id}'", cancellationToken).ConfigureAwait(false);
             }
 
-            var ids = new List<string>();
-            foreach (var strategy in captured.Strategies)
-            {
-                var id = strategy["id"]!.GetValue<string>();
-                var current = now.Strategies.FirstOrDefault(s => s["id"]?.GetValue<string>() == id);
-                if (current is null)
-                {
-                    // Someone deleted it during the release: it comes back with a new id.
-                    var added = await StepAsync(flag, HttpMethod.Post, StrategiesUri(flag), StrategyBody(strategy), $"re-adding strategy '{id}'", cancellationToken).ConfigureAwait(false);
-                    id = JsonNode.Parse(added)?["id"]?.GetValue<string>() ?? throw new RolloutStepFailedException($"{what} failed: Unleash did not name the re-added strategy.");
-                }
-                else if (!JsonNode.DeepEquals(StrategyBody(current), StrategyBody(strategy)))
-                {
-                    await StepAsync(flag, HttpMethod.Put, StrategiesUri(flag, current), StrategyBody(strategy), $"restoring strategy '{id}'", cancellationToken).ConfigureAwait(false);
-                }
+            ids.Add(id);
+        }
 
-                ids.Add(id);
-            }
+        foreach (var extra in now.Strategies.Where(s => !ids.Contains(s["id"]?.GetValue<string>() ?? "")))
+        {
+            await StepAsync(flag, HttpMethod.Delete, StrategiesUri(flag, extra), null, $"removing strategy '{extra["id"]}'", cancellationToken).ConfigureAwait(false);
+        }
 
-            foreach (var extra in now.Strategies.Where(s => !ids.Contains(s["id"]?.GetValue<string>() ?? "")))
-            {
-                await StepAsync(flag, HttpMethod.Delete, StrategiesUri(flag, extra), null, $"removing strategy '{extra["id"]}'", cancellationToken).ConfigureAwait(false);
-            }
+        var order = captured.Strategies.Select((s, i) => (Id: ids[i], SortOrder: s["sortOrder"]?.GetValue<int>() ?? i)).ToList();
+        var currentOrder = now.Strategies.ToDictionary(s => s["id"]?.GetValue<string>() ?? "", s => s["sortOrder"]?.GetValue<int>());
+        if (order.Any(o => !currentOrder.TryGetValue(o.Id, out var sortOrder) || sortOrder != o.SortOrder))
+        {
+            var body = new JsonArray(order.Select(o => (JsonNode)new JsonObject { ["id"] = o.Id, ["sortOrder"] = o.SortOrder }).ToArray());
+            await StepAsync(flag, HttpMethod.Post, StrategiesUri(flag, null, "/set-sort-order"), body, "restoring the strategies' order", cancellationToken).ConfigureAwait(false);
+        }
 
-            var order = captured.Strategies.Select((s, i) => (Id: ids[i], SortOrder: s["sortOrder"]?.GetValue<int>() ?? i)).ToList();
-            var currentOrder = now.Strategies.ToDictionary(s => s["id"]?.GetValue<string>() ?? "", s => s["sortOrder"]?.GetValue<int>());
-            if (order.Any(o => !currentOrder.TryGetValue(o.Id, out var sortOrder) || sortOrder != o.SortOrder))
-            {
-                var body = new JsonArray(order.Select(o => (JsonNode)new JsonObject { ["id"] = o.Id, ["sortOrder"] = o.SortOrder }).ToArray());
-                await StepAsync(flag, HttpMethod.Post, StrategiesUri(flag, null, "/set-sort-order"), body, "restoring the strategies' order", cancellationToken).ConfigureAwait(false);
-            }
+        if (captured.Enabled && !now.Enabled)
+        {
+            await StepAsync(flag, HttpMethod.Post, EnvironmentUri(flag, "/on"), null, "switching the environment on", cancellationToken).ConfigureAwait(false);
+        }
 
-            if (captured.Enabled && !now.Enabled)
-            {
-                await StepAsync(flag, HttpMethod.Post, EnvironmentUri(flag, "/on"), null, "switching the environment on", cancellationToken).ConfigureAwait(false);
-            }
-
-            return await FlagRollouts.ReadBackAsync(what, async () => Snapshot(await ReadAsync(flag, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
-        }, cancellationToken);
+        return await FlagRollouts.ReadBackAsync(what, async () => Snapshot(await ReadAsync(flag, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
     }
 
     private async Task<UnleashEnvironmentState> ReadAsync(FlagBinding flag, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Core.Definitions;
 using ReleaseGuardian.Testing;
@@ -179,7 +178,6 @@ public sealed class GrowthBookRolloutTests
     /// </summary>
     private sealed class FakeGrowthBook : IAsyncDisposable
     {
-        private readonly object _gate = new();
         private int _ids;
 
         private FakeGrowthBook(string feature) => Feature = JsonNode.Parse(feature)!["feature"]!.AsObject();
@@ -193,29 +191,19 @@ public sealed class GrowthBookRolloutTests
         public static async Task<FakeGrowthBook> StartAsync(string feature, int postStatus = 200)
         {
             var fake = new FakeGrowthBook(feature);
-            fake.Server = await LoopbackServer.StartAsync(async (request, context) =>
+            fake.Server = await StatefulJsonServer(request =>
             {
-                string answer;
-                lock (fake._gate)
+                if (request.Method == "POST" && postStatus != 200)
                 {
-                    if (request.Method == "POST" && postStatus != 200)
-                    {
-                        context.Response.StatusCode = postStatus;
-                        answer = $$"""{"message":"key {{Token}} may not publish"}""";
-                    }
-                    else
-                    {
-                        if (request.Method == "POST")
-                        {
-                            fake.Apply(JsonNode.Parse(request.BodyText)!.AsObject());
-                        }
-
-                        answer = new JsonObject { ["feature"] = fake.Feature.DeepClone() }.ToJsonString();
-                    }
+                    return (postStatus, $$"""{"message":"key {{Token}} may not publish"}""");
                 }
 
-                context.Response.ContentType = "application/json";
-                await context.Response.WriteAsync(answer);
+                if (request.Method == "POST")
+                {
+                    fake.Apply(JsonNode.Parse(request.BodyText)!.AsObject());
+                }
+
+                return (200, new JsonObject { ["feature"] = fake.Feature.DeepClone() }.ToJsonString());
             });
             return fake;
         }

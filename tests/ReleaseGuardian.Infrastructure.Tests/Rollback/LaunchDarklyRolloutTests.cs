@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using CsCheck;
-using Microsoft.AspNetCore.Http;
 using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Core.Definitions;
 using ReleaseGuardian.Infrastructure.Rollback;
@@ -230,8 +229,6 @@ public sealed class LaunchDarklyRolloutTests
     /// </summary>
     private sealed class FakeLaunchDarkly : IAsyncDisposable
     {
-        private readonly object _gate = new();
-
         private FakeLaunchDarkly(string flag) => Flag = JsonNode.Parse(flag)!.AsObject();
 
         public JsonObject Flag { get; }
@@ -243,29 +240,19 @@ public sealed class LaunchDarklyRolloutTests
         public static async Task<FakeLaunchDarkly> StartAsync(string flag, int patchStatus = 200)
         {
             var fake = new FakeLaunchDarkly(flag);
-            fake.Server = await LoopbackServer.StartAsync(async (request, context) =>
+            fake.Server = await StatefulJsonServer(request =>
             {
-                string answer;
-                lock (fake._gate)
+                if (request.Method == "PATCH" && patchStatus != 200)
                 {
-                    if (request.Method == "PATCH" && patchStatus != 200)
-                    {
-                        context.Response.StatusCode = patchStatus;
-                        answer = $$"""{"code":"invalid_request","message":"refused with token {{Token}}"}""";
-                    }
-                    else
-                    {
-                        if (request.Method == "PATCH")
-                        {
-                            fake.Apply(JsonNode.Parse(request.BodyText)!.AsObject());
-                        }
-
-                        answer = fake.Flag.ToJsonString();
-                    }
+                    return (patchStatus, $$"""{"code":"invalid_request","message":"refused with token {{Token}}"}""");
                 }
 
-                context.Response.ContentType = "application/json";
-                await context.Response.WriteAsync(answer);
+                if (request.Method == "PATCH")
+                {
+                    fake.Apply(JsonNode.Parse(request.BodyText)!.AsObject());
+                }
+
+                return (200, fake.Flag.ToJsonString());
             });
             return fake;
         }

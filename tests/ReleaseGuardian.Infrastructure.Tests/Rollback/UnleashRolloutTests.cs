@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Core.Definitions;
 using ReleaseGuardian.Testing;
@@ -235,16 +234,12 @@ public sealed class UnleashRolloutTests
         public static async Task<FakeUnleash> StartAsync(bool enabled, params string[] strategies)
         {
             var fake = new FakeUnleash(enabled, strategies);
-            fake.Server = await LoopbackServer.StartAsync(async (request, context) =>
+            fake.Server = await StatefulJsonServer(request =>
             {
-                string answer;
                 lock (fake._gate)
                 {
-                    (context.Response.StatusCode, answer) = fake.Handle(request);
+                    return fake.Handle(request);
                 }
-
-                context.Response.ContentType = "application/json";
-                await context.Response.WriteAsync(answer);
             });
             return fake;
         }

@@ -14,7 +14,7 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// <c>defaultRule:</c> → <c>variation:</c> line, so comments and layout survive; anything it cannot edit
 /// that way (flow-style maps, a percentage default rule) is refused with the path named.
 /// </summary>
-internal static class GoFeatureFlagFileEdit
+internal static partial class GoFeatureFlagFileEdit
 {
     private static readonly JsonSerializerOptions Indented = new()
     {

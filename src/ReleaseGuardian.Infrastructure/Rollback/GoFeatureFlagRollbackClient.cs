@@ -12,8 +12,8 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// binding's Settings <c>flagFile</c>), <c>Providers:gofeatureflag:BaseUrl</c> (the relay proxy; without it the
 /// proxy applies the file at its next poll) and <c>Providers:gofeatureflag:AdminKey</c> (Bearer; falls back to ApiToken).
 /// </summary>
-public sealed class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration configuration, ILogger<GoFeatureFlagRollbackClient> logger)
-    : RollbackClientBase(ProviderName, configuration, logger)
+public sealed partial class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration configuration, ILogger<GoFeatureFlagRollbackClient> logger)
+    : FlagRolloutClientBase(ProviderName, "GO Feature Flag", "flag", configuration, logger)
 {
     /// <summary>The provider name.</summary>
     public const string ProviderName = "gofeatureflag";
@@ -27,20 +27,9 @@ public sealed class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration 
         }
 
         var setting = SettingOf(plan, "flagFile") is null ? Settings.KeyOf("FlagFile") : "flag.settings.flagFile";
-        if (FlagFileRoot.Resolve(Configuration, path, setting, out var refused) is not { } real)
+        if (ProblemWithFile(path, setting, "edited", out var real) is { } fileProblem)
         {
-            return new RollbackOutcome.Failed($"The GO Feature Flag flag file was not edited: {refused}.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
-        }
-
-        if (!File.Exists(real))
-        {
-            return new RollbackOutcome.Failed($"The GO Feature Flag flag file named by {setting} does not exist.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
-        }
-
-        var max = Configuration.GetSection(OutboundOptions.Section).Get<OutboundOptions>()?.EffectiveMaxResponseBytes ?? OutboundOptions.DefaultMaxResponseBytes;
-        if (new FileInfo(real).Length > max)
-        {
-            return new RollbackOutcome.Failed($"The GO Feature Flag flag file named by {setting} is larger than Outbound:MaxResponseBytes ({max:N0} bytes) and was not read.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
+            return new RollbackOutcome.Failed(fileProblem, ManualSteps(plan, plan.RestoreTo.Enabled == true), 0);
         }
 
         var document = await File.ReadAllTextAsync(real, cancellationToken).ConfigureAwait(false);
@@ -71,14 +60,8 @@ public sealed class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration 
                 $"GO Feature Flag flag '{plan.Flag.Key}' in {path}: {changed}; no relay proxy configured ({Settings.KeyOf("BaseUrl")}), so it applies the file at its next poll.", 1);
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Post, RefreshUri(baseUrl));
-        if ((Settings.Get("AdminKey") ?? Settings.ApiToken) is { } adminKey)
-        {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
-        }
-
         var attempts = new WriteAttempts();
-        using (request)
+        using (var request = RefreshRequest(baseUrl))
         {
             var refresh = await SendAsync(http, request, attempts, cancellationToken).ConfigureAwait(false);
             return refresh.IsSuccess
@@ -112,6 +95,45 @@ public sealed class GoFeatureFlagRollbackClient(HttpClient http, IConfiguration 
         FlagFileRoot.Resolve(configuration, path, "flag.settings.flagFile", out var problem) is null ? problem : null;
 
     private string? FileOf(RollbackPlan plan) => SettingOf(plan, "flagFile") ?? Settings.Get("FlagFile");
+
+    /// <summary>
+    /// Why the flag file at <paramref name="path"/> (named by <paramref name="setting"/>) cannot be used: outside
+    /// <c>FlagFiles:Root</c>, missing, or larger than the outbound read limit; null when it can, with its real path.
+    /// </summary>
+    private string? ProblemWithFile(string path, string setting, string verb, out string real)
+    {
+        real = "";
+        if (FlagFileRoot.Resolve(Configuration, path, setting, out var refused) is not { } resolved)
+        {
+            return $"The GO Feature Flag flag file was not {verb}: {refused}.";
+        }
+
+        if (!File.Exists(resolved))
+        {
+            return $"The GO Feature Flag flag file named by {setting} does not exist.";
+        }
+
+        var max = Configuration.GetSection(OutboundOptions.Section).Get<OutboundOptions>()?.EffectiveMaxResponseBytes ?? OutboundOptions.DefaultMaxResponseBytes;
+        if (new FileInfo(resolved).Length > max)
+        {
+            return $"The GO Feature Flag flag file named by {setting} is larger than Outbound:MaxResponseBytes ({max:N0} bytes) and was not read.";
+        }
+
+        real = resolved;
+        return null;
+    }
+
+    /// <summary>The relay proxy's "reload the flag file now" call, with the admin key as Bearer when one is configured.</summary>
+    private HttpRequestMessage RefreshRequest(string baseUrl)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, RefreshUri(baseUrl));
+        if ((Settings.Get("AdminKey") ?? Settings.ApiToken) is { } adminKey)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
+        }
+
+        return request;
+    }
 
     private static Uri RefreshUri(string baseUrl) => ProviderSettings.Combine(baseUrl, "admin/v1/retriever/refresh");
 

@@ -9,8 +9,8 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// GrowthBook: toggle the feature in one environment. Restores on/off only. Config:
 /// <c>Providers:growthbook:BaseUrl</c> (default https://api.growthbook.io), <c>Providers:growthbook:ApiToken</c> (Bearer).
 /// </summary>
-public sealed class GrowthBookRollbackClient(HttpClient http, IConfiguration configuration, ILogger<GrowthBookRollbackClient> logger)
-    : RollbackClientBase(ProviderName, configuration, logger)
+public sealed partial class GrowthBookRollbackClient(HttpClient http, IConfiguration configuration, ILogger<GrowthBookRollbackClient> logger)
+    : FlagRolloutClientBase(ProviderName, "GrowthBook", "feature", configuration, logger)
 {
     /// <summary>The provider name.</summary>
     public const string ProviderName = "growthbook";
@@ -33,8 +33,7 @@ public sealed class GrowthBookRollbackClient(HttpClient http, IConfiguration con
         }
 
         var environment = EnvironmentOf(plan, "production")!;
-        var request = new HttpRequestMessage(HttpMethod.Post, UriOf(plan)) { Content = JsonContent(BodyOf(plan, environment, enabled)) };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var request = Authorized(new HttpRequestMessage(HttpMethod.Post, UriOf(plan)) { Content = JsonContent(BodyOf(plan, environment, enabled)) }, token);
         var summary = $"GrowthBook feature '{plan.Flag.Key}' {OnOffWords(enabled)} in environment '{environment}'.";
         return WriteOnceAsync(http, request, plan, enabled, summary, cancellationToken);
     }
@@ -49,6 +48,12 @@ public sealed class GrowthBookRollbackClient(HttpClient http, IConfiguration con
 
     private Uri UriOf(RollbackPlan plan) => ProviderSettings.Combine(
         Settings.BaseUrl(DefaultBaseUrl)!, $"api/v2/features/{Segment(plan.Flag.Key)}/toggle");
+
+    private static HttpRequestMessage Authorized(HttpRequestMessage request, string token)
+    {
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
 
     private static byte[] BodyOf(RollbackPlan plan, string environment, bool enabled) => Json(w =>
     {

@@ -11,8 +11,8 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// (<c>updateFallthroughVariationOrRollout</c>). Config: <c>Providers:launchdarkly:BaseUrl</c> (default
 /// https://app.launchdarkly.com), <c>Providers:launchdarkly:ApiToken</c> (sent as-is, no "Bearer").
 /// </summary>
-public sealed class LaunchDarklyRollbackClient(HttpClient http, IConfiguration configuration, ILogger<LaunchDarklyRollbackClient> logger)
-    : RollbackClientBase(ProviderName, configuration, logger)
+public sealed partial class LaunchDarklyRollbackClient(HttpClient http, IConfiguration configuration, ILogger<LaunchDarklyRollbackClient> logger)
+    : FlagRolloutClientBase(ProviderName, "LaunchDarkly", "flag", configuration, logger)
 {
     /// <summary>The provider name.</summary>
     public const string ProviderName = "launchdarkly";
@@ -45,8 +45,7 @@ public sealed class LaunchDarklyRollbackClient(HttpClient http, IConfiguration c
         var uri = UriOf(plan);
         var body = BodyOf(plan, environment, variationId);
 
-        var request = new HttpRequestMessage(HttpMethod.Patch, uri) { Content = JsonContent(body, SemanticPatch) };
-        request.Headers.TryAddWithoutValidation("Authorization", token);
+        var request = Authorized(new HttpRequestMessage(HttpMethod.Patch, uri) { Content = JsonContent(body, SemanticPatch) }, token);
 
         var parts = new List<string>();
         if (plan.RestoreTo.Enabled is { } enabled)
@@ -77,9 +76,13 @@ public sealed class LaunchDarklyRollbackClient(HttpClient http, IConfiguration c
                Curl("PATCH", UriOf(plan), [("Authorization", "$LD_API_TOKEN"), ("Content-Type", SemanticPatch)], body);
     }
 
-    private Uri UriOf(RollbackPlan plan) => ProviderSettings.Combine(
+    private Uri UriOf(RollbackPlan plan) => FlagUri(ProjectOf(plan, "default")!, plan.Flag.Key);
+
+    private Uri FlagUri(string project, string key, string? query = null) => ProviderSettings.Combine(
         Settings.BaseUrl(DefaultBaseUrl)!,
-        $"api/v2/flags/{Segment(ProjectOf(plan, "default")!)}/{Segment(plan.Flag.Key)}");
+        $"api/v2/flags/{Segment(project)}/{Segment(key)}{query}");
+
+    private static HttpRequestMessage Authorized(HttpRequestMessage request, string token) => RawToken.Authorized(request, token);
 
     private static string? VariationIdOf(RollbackPlan plan) =>
         Reference(plan, FallthroughVariationIdRef) ??

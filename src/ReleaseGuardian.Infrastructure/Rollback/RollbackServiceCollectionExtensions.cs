@@ -5,6 +5,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Application.Rollback;
 using ReleaseGuardian.Infrastructure.Outbound;
 
@@ -85,5 +86,12 @@ public static class RollbackServiceCollectionExtensions
             });
         client.AddHttpMessageHandler<WriteAttemptCountingHandler>();
         services.AddTransient<IFlagRollbackClient>(sp => sp.GetRequiredService<TClient>());
+
+        // A provider whose rollback client also sets rollout percentages (release plans) is that provider's
+        // IFlagRolloutClient too: same settings, same HttpClient and outbound policy.
+        if (typeof(IFlagRolloutClient).IsAssignableFrom(typeof(TClient)))
+        {
+            services.AddTransient(sp => (IFlagRolloutClient)sp.GetRequiredService<TClient>());
+        }
     }
 }

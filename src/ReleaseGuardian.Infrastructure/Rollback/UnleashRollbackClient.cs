@@ -9,8 +9,8 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// <c>Providers:unleash:BaseUrl</c> (required, e.g. https://unleash.example.com), <c>Providers:unleash:ApiToken</c>
 /// (an admin token, sent as-is in Authorization).
 /// </summary>
-public sealed class UnleashRollbackClient(HttpClient http, IConfiguration configuration, ILogger<UnleashRollbackClient> logger)
-    : RollbackClientBase(ProviderName, configuration, logger)
+public sealed partial class UnleashRollbackClient(HttpClient http, IConfiguration configuration, ILogger<UnleashRollbackClient> logger)
+    : FlagRolloutClientBase(ProviderName, "Unleash", "feature", configuration, logger)
 {
     /// <summary>The provider name.</summary>
     public const string ProviderName = "unleash";
@@ -34,8 +34,7 @@ public sealed class UnleashRollbackClient(HttpClient http, IConfiguration config
             return Task.FromResult<RollbackOutcome>(MissingSetting(plan, Settings.KeyOf("BaseUrl"), "Unleash is self-hosted or per-instance, so there is no default"));
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Post, UriOf(plan, enabled));
-        request.Headers.TryAddWithoutValidation("Authorization", token);
+        var request = Authorized(new HttpRequestMessage(HttpMethod.Post, UriOf(plan, enabled)), token);
         var summary = $"Unleash feature '{plan.Flag.Key}' in project '{ProjectOf(plan, "default")}', environment '{EnvironmentOf(plan, "production")}' {OnOffWords(enabled)}" +
                       (plan.RestoreTo.Variant is null ? "." : $"; variant '{plan.RestoreTo.Variant}' not restored (on/off only).");
         return WriteOnceAsync(http, request, plan, enabled, summary, cancellationToken);
@@ -49,10 +48,15 @@ public sealed class UnleashRollbackClient(HttpClient http, IConfiguration config
             : steps + " Or run: " + Curl("POST", UriOf(plan, turnOn), [("Authorization", "$UNLEASH_ADMIN_TOKEN")], null);
     }
 
-    private Uri UriOf(RollbackPlan plan, bool turnOn) => ProviderSettings.Combine(
+    private Uri UriOf(RollbackPlan plan, bool turnOn) =>
+        FeatureUri(ProjectOf(plan, "default")!, plan.Flag.Key, $"/environments/{Segment(EnvironmentOf(plan, "production")!)}/{(turnOn ? "on" : "off")}");
+
+    /// <summary>The Admin API's feature in a project, with <paramref name="rest"/> (already escaped) after it.</summary>
+    private Uri FeatureUri(string project, string key, string rest = "") => ProviderSettings.Combine(
         Settings.BaseUrl(null)!,
-        $"api/admin/projects/{Segment(ProjectOf(plan, "default")!)}/features/{Segment(plan.Flag.Key)}" +
-        $"/environments/{Segment(EnvironmentOf(plan, "production")!)}/{(turnOn ? "on" : "off")}");
+        $"api/admin/projects/{Segment(project)}/features/{Segment(key)}{rest}");
+
+    private static HttpRequestMessage Authorized(HttpRequestMessage request, string token) => RawToken.Authorized(request, token);
 
     private protected override string PriorStateLookup(RollbackPlan plan)
     {

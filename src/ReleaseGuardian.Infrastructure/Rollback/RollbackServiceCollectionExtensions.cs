@@ -5,6 +5,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Application.Rollback;
 using ReleaseGuardian.Infrastructure.Outbound;
 
@@ -17,7 +18,8 @@ public static class RollbackServiceCollectionExtensions
     /// Registers every <see cref="IFlagRollbackClient"/> (one typed HttpClient each, retried on 5xx, 408, 429
     /// and transport errors with exponential backoff per <see cref="RollbackOptions"/>) and the
     /// <see cref="IFlagRollbackClientCatalog"/>. Provider settings are read from <paramref name="configuration"/>
-    /// (<c>Providers:{provider}:...</c>) at call time.
+    /// (<c>Providers:{provider}:...</c>) at call time. The clients that also set rollout percentages are registered
+    /// as <see cref="IFlagRolloutClient"/> too.
     /// </summary>
     public static IServiceCollection AddFlagRollback(this IServiceCollection services, IConfiguration configuration)
     {
@@ -85,5 +87,11 @@ public static class RollbackServiceCollectionExtensions
             });
         client.AddHttpMessageHandler<WriteAttemptCountingHandler>();
         services.AddTransient<IFlagRollbackClient>(sp => sp.GetRequiredService<TClient>());
+
+        // A provider's rollout client is its rollback client: same settings, auth, retries and outbound policy.
+        if (typeof(IFlagRolloutClient).IsAssignableFrom(typeof(TClient)))
+        {
+            services.AddTransient(sp => (IFlagRolloutClient)sp.GetRequiredService<TClient>());
+        }
     }
 }

@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ReleaseGuardian.Application.Releases;
+using ReleaseGuardian.Core.Definitions;
+
+namespace ReleaseGuardian.Infrastructure.Rollback;
+
+/// <summary>
+/// What the clients that also set rollout percentages (<see cref="IFlagRolloutClient"/>) share: they live on the
+/// provider's rollback client so settings, auth, URLs, the retrying HttpClient and the outbound policy are the same
+/// ones, and every failure becomes a <see cref="RolloutWriteResult"/> (or an unknown snapshot) with secrets scrubbed.
+/// </summary>
+public abstract partial class RollbackClientBase
+{
+    /// <summary>
+    /// A snapshot whose state could not be read. <see cref="FlagRolloutSnapshot.State"/> and
+    /// <see cref="FlagRolloutSnapshot.Fingerprint"/> are empty, so nothing can be restored from it and it never
+    /// matches a real fingerprint; <see cref="FlagRolloutSnapshot.Summary"/> says why.
+    /// </summary>
+    private protected FlagRolloutSnapshot UnknownSnapshot(string why) =>
+        new(Provider, "", null, "", false, "state unknown: " + Scrub(why));
+
+    /// <summary>True when <paramref name="snapshot"/> is an unknown state (nothing was read).</summary>
+    internal static bool IsUnknown(FlagRolloutSnapshot snapshot) => snapshot.State.Length == 0;
+
+    /// <summary>Runs a capture; any provider failure becomes an unknown snapshot, only cancellation propagates.</summary>
+    private protected async Task<FlagRolloutSnapshot> CaptureGuardedAsync(
+        FlagBinding flag, Func<CancellationToken, Task<FlagRolloutSnapshot>> capture, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(flag);
+        FlagRolloutSnapshot snapshot;
+        try
+        {
+            snapshot = await capture(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (UnsafePathSegmentException ex)
+        {
+            snapshot = UnknownSnapshot($"{Provider} flag '{flag.Key}' was not read: {ex.Message}.");
+        }
+#pragma warning disable CA1031 // The port promises a snapshot, never a provider exception.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            snapshot = UnknownSnapshot($"{Provider} flag '{flag.Key}' could not be read: {ex.GetType().Name}: {ex.Message}");
+        }
+
+        RolloutLog.Captured(Logger, Provider, flag.Key, snapshot.Summary);
+        return snapshot;
+    }
+
+    /// <summary>
+    /// Runs a rollout write or a restore; any provider failure becomes Succeeded=false with the reason, only
+    /// cancellation propagates. <paramref name="action"/> names the write in the log ("set 10%", "restore").
+    /// </summary>
+    private protected async Task<RolloutWriteResult> WriteGuardedAsync(
+        FlagBinding flag, string action, Func<CancellationToken, Task<RolloutWriteResult>> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(flag);
+        RolloutWriteResult result;
+        try
+        {
+            result = await write(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (UnsafePathSegmentException ex)
+        {
+            result = new RolloutWriteResult(false, $"{Provider} {action} of flag '{flag.Key}' was not sent: {ex.Message}.", null);
+        }
+#pragma warning disable CA1031 // The port promises a result, never a provider exception.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            result = new RolloutWriteResult(false, $"{Provider} {action} of flag '{flag.Key}' failed: {ex.GetType().Name}: {Scrub(ex.Message)}", null);
+        }
+
+        if (result.Succeeded)
+        {
+            RolloutLog.Written(Logger, Provider, flag.Key, action, result.Detail);
+        }
+        else
+        {
+            RolloutLog.WriteFailed(Logger, Provider, flag.Key, action, result.Detail);
+        }
+
+        return result;
+    }
+
+    /// <summary>Null when <paramref name="percent"/> is 0–100, else why not.</summary>
+    private protected static string? PercentProblem(int percent) =>
+        percent is >= 0 and <= 100 ? null : $"The rollout percentage must be between 0 and 100 (was {percent}); nothing was sent.";
+
+    /// <summary>A failed write, described from the provider's answer (status and a scrubbed excerpt).</summary>
+    private protected RolloutWriteResult RolloutFailed(HttpCallResult result, int attempts, string what) =>
+        new(false, Describe(result, attempts, what), null);
+
+    /// <summary>
+    /// The result of a write the provider accepted: the flag is read again for <see cref="RolloutWriteResult.After"/>.
+    /// A failed read-back still reports the write as done (it was), with the read's problem in the detail.
+    /// </summary>
+    private protected static async Task<RolloutWriteResult> ReadBackAsync(
+        Func<CancellationToken, Task<FlagRolloutSnapshot>> capture, string detail, CancellationToken cancellationToken)
+    {
+        var after = await capture(cancellationToken).ConfigureAwait(false);
+        return IsUnknown(after)
+            ? new RolloutWriteResult(true, $"{detail} Reading it back failed ({after.Summary}).", null)
+            : new RolloutWriteResult(true, $"{detail} Now: {after.Summary}.", after);
+    }
+
+    /// <summary>
+    /// A lowercase hex SHA-256 of <paramref name="parts"/> in canonical form (object keys in ordinal order, numbers
+    /// without trailing zeros), so equal content gives an equal fingerprint whatever the provider's key order or
+    /// number formatting.
+    /// </summary>
+    internal static string FingerprintOf(JsonNode? parts)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteCanonical(writer, parts);
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
+    }
+
+    /// <summary>Parses <paramref name="json"/> as a JSON object, or null with <paramref name="problem"/>.</summary>
+    private protected static JsonObject? ParseObject(string? json, string what, out string problem)
+    {
+        try
+        {
+            if (JsonNode.Parse(json ?? "") is JsonObject parsed)
+            {
+                problem = "";
+                return parsed;
+            }
+
+            problem = $"{what} is not a JSON object";
+        }
+        catch (JsonException ex)
+        {
+            problem = $"{what} is not JSON: {ex.Message}";
+        }
+
+        return null;
+    }
+
+    /// <summary>UTF-8 bytes of <paramref name="node"/> as compact JSON.</summary>
+    private protected static byte[] JsonBytes(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString());
+
+    /// <summary>"10%" with the invariant culture.</summary>
+    private protected static string PercentWords(double percent) => percent.ToString("0.##", CultureInfo.InvariantCulture) + "%";
+
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case JsonObject obj:
+                writer.WriteStartObject();
+                foreach (var (name, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(name);
+                    WriteCanonical(writer, value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonArray array:
+                writer.WriteStartArray();
+                foreach (var item in array)
+                {
+                    WriteCanonical(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                // Values set in code are not backed by a JsonElement; a round trip through text gives one either way.
+                using (var document = JsonDocument.Parse(node.ToJsonString()))
+                {
+                    var element = document.RootElement;
+                    if (element.ValueKind == JsonValueKind.Number && element.TryGetDecimal(out var number))
+                {
+                    // 10, 10.0 and 1E1 are the same percentage.
+                    writer.WriteRawValue((number / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture));
+                }
+                    else
+                    {
+                        element.WriteTo(writer);
+                    }
+                }
+
+                break;
+        }
+    }
+}

@@ -117,6 +117,71 @@ public abstract partial class RollbackClientBase
     }
 
     /// <summary>
+    /// Sends <paramref name="read"/> and turns the answer into a snapshot with <paramref name="snapshotOf"/> (which
+    /// throws <see cref="FormatException"/> or <see cref="JsonException"/> on a body it cannot understand); a failed
+    /// read is an unknown snapshot naming <paramref name="what"/> and the provider's status.
+    /// </summary>
+    private protected async Task<FlagRolloutSnapshot> ReadSnapshotAsync(
+        HttpClient http, HttpRequestMessage read, Func<string?, FlagRolloutSnapshot> snapshotOf, string what, CancellationToken cancellationToken)
+    {
+        HttpCallResult result;
+        using (read)
+        {
+            result = await SendAsync(http, read, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result.IsSuccess ? snapshotOf(result.Body) : UnknownSnapshot(Describe(result, 1, $"Reading {what} failed"));
+    }
+
+    /// <summary>
+    /// One rollout write: reads the flag (<paramref name="read"/>), lets <paramref name="edit"/> build the write (none
+    /// when the flag already is as asked), sends it with retries and reads the flag back for
+    /// <see cref="RolloutWriteResult.After"/>.
+    /// </summary>
+    private protected async Task<RolloutWriteResult> ReadEditWriteAsync(
+        HttpClient http,
+        Func<HttpRequestMessage> read,
+        Func<string?, RolloutEdit> edit,
+        Func<string?, FlagRolloutSnapshot> snapshotOf,
+        string what,
+        CancellationToken cancellationToken)
+    {
+        HttpCallResult current;
+        using (var request = read())
+        {
+            current = await SendAsync(http, request, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!current.IsSuccess)
+        {
+            return RolloutFailed(current, 1, $"Reading {what} failed");
+        }
+
+        var change = edit(current.Body);
+        if (change.Problem is not null)
+        {
+            return new RolloutWriteResult(false, $"{what} was not changed: {change.Problem}", null);
+        }
+
+        if (change.Write is null)
+        {
+            var now = snapshotOf(current.Body);
+            return new RolloutWriteResult(true, $"{what} already was {change.Done}; nothing written.", now);
+        }
+
+        var attempts = new WriteAttempts();
+        HttpCallResult written;
+        using (change.Write)
+        {
+            written = await SendAsync(http, change.Write, attempts, cancellationToken).ConfigureAwait(false);
+        }
+
+        return written.IsSuccess
+            ? await ReadBackAsync(ct => ReadSnapshotAsync(http, read(), snapshotOf, what, ct), $"{what}: {change.Done}.", cancellationToken).ConfigureAwait(false)
+            : RolloutFailed(written, attempts.Count, $"{what} was not changed to {change.Done}");
+    }
+
+    /// <summary>
     /// A lowercase hex SHA-256 of <paramref name="parts"/> in canonical form (object keys in ordinal order, numbers
     /// without trailing zeros), so equal content gives an equal fingerprint whatever the provider's key order or
     /// number formatting.
@@ -204,4 +269,10 @@ public abstract partial class RollbackClientBase
                 break;
         }
     }
+}
+
+/// <summary>The write a rollout needs (null: the flag already is as asked), what it does in words, or why it cannot be made.</summary>
+internal sealed record RolloutEdit(HttpRequestMessage? Write, string Done, string? Problem = null)
+{
+    public static RolloutEdit Refused(string problem) => new(null, "", problem);
 }

@@ -176,7 +176,7 @@ public sealed partial class AzureAppConfigRollbackClient : IFlagRolloutClient
         var enabled = flag["enabled"] is JsonValue e && e.TryGetValue<bool>(out var on) && on;
         var filters = flag["conditions"]?["client_filters"] as JsonArray;
         var targeting = filters is null ? null : TargetingOf(filters);
-        var targetingPercent = targeting?["parameters"]?["Audience"]?["DefaultRolloutPercentage"] is JsonValue p && p.TryGetValue<double>(out var share) ? share : (double?)null;
+        var targetingPercent = NumberOf(targeting?["parameters"]?["Audience"]?["DefaultRolloutPercentage"]);
         var filterNames = filters?.Select(f => f?["name"]?.GetValue<string>() ?? "?").ToArray() ?? [];
 
         int? percent;

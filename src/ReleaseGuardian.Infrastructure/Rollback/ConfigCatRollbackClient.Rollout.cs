@@ -120,7 +120,7 @@ public sealed partial class ConfigCatRollbackClient : IFlagRolloutClient
         string summary;
         if (percentageRule?["percentageOptions"] is JsonArray options)
         {
-            var parts = options.OfType<JsonObject>().Select(o => (Share: o["percentage"]?.GetValue<double>() ?? 0, Value: o["value"] as JsonObject)).ToArray();
+            var parts = options.OfType<JsonObject>().Select(o => (Share: NumberOf(o["percentage"]) ?? 0, Value: o["value"] as JsonObject)).ToArray();
             percent = isBool ? (int)Math.Round(parts.Where(p => p.Value?["boolValue"]?.GetValue<bool>() == true).Sum(p => p.Share)) : null;
             summary = "percentage options " + string.Join(" / ", parts.Select(p => $"{PercentWords(p.Share)} {ValueWords(p.Value)}"));
         }

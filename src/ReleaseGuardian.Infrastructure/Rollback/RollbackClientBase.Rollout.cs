@@ -218,6 +218,16 @@ public abstract partial class RollbackClientBase
         return null;
     }
 
+    /// <summary>A JSON number as a double, whether parsed or set in code as an int; null when it is not a number.</summary>
+    private protected static double? NumberOf(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue<double>(out var d) => d,
+        JsonValue v when v.TryGetValue<int>(out var i) => i,
+        JsonValue v when v.TryGetValue<long>(out var l) => l,
+        JsonValue v when v.TryGetValue<decimal>(out var m) => (double)m,
+        _ => null,
+    };
+
     /// <summary>UTF-8 bytes of <paramref name="node"/> as compact JSON.</summary>
     private protected static byte[] JsonBytes(JsonNode node) => Encoding.UTF8.GetBytes(node.ToJsonString());
 

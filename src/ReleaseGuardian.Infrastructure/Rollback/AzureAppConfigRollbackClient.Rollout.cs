@@ -49,11 +49,14 @@ public sealed partial class AzureAppConfigRollbackClient : IFlagRolloutClient
     public Task<RolloutWriteResult> RestoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, CancellationToken cancellationToken) =>
         WriteGuardedAsync(flag, "restore", async ct =>
         {
-            ArgumentNullException.ThrowIfNull(preRelease);
-            var captured = IsUnknown(preRelease) ? null : ParseObject(preRelease.State, "The captured state", out _);
-            if (captured?["value"]?.GetValue<string>() is not { } value)
+            if (CapturedState(flag, preRelease, out var problem) is not { } captured)
             {
-                return new RolloutWriteResult(false, $"Nothing to restore for feature flag '{flag.Key}': the pre-release state is unknown ({preRelease.Summary}).", null);
+                return new RolloutWriteResult(false, problem, null);
+            }
+
+            if (captured["value"] is not JsonValue v || !v.TryGetValue<string>(out var value))
+            {
+                return new RolloutWriteResult(false, $"The captured state of feature flag '{flag.Key}' has no value; nothing was sent.", null);
             }
 
             return await WriteAsync(flag, current => Restored(current, captured, value),

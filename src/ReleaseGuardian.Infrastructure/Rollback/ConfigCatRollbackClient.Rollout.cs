@@ -21,65 +21,28 @@ public sealed partial class ConfigCatRollbackClient : IFlagRolloutClient
 
     /// <inheritdoc />
     public Task<FlagRolloutSnapshot> CaptureAsync(FlagBinding flag, CancellationToken cancellationToken) =>
-        CaptureGuardedAsync(flag, ct => TargetOf(flag, out var problem) is { } target
-            ? ReadSnapshotAsync(http, Read(target), SnapshotOf, What(flag, target), ct)
-            : Task.FromResult(UnknownSnapshot(problem)), cancellationToken);
+        CaptureWithAsync(http, flag, EndpointOf, SnapshotOf, cancellationToken);
 
     /// <inheritdoc />
     public Task<RolloutWriteResult> SetRolloutAsync(
         FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, CancellationToken cancellationToken) =>
-        WriteGuardedAsync(flag, $"set {percent}%", ct =>
-        {
-            if ((PercentProblem(percent) is { } problem) || TargetOf(flag, out problem) is not { } target)
-            {
-                return Task.FromResult(new RolloutWriteResult(false, problem, null));
-            }
-
-            return ReadEditWriteAsync(http, () => Read(target), current =>
-            {
-                if (!TryWithPercentageRule(current, percent, variant, out var formula, out var done, out var edit))
-                {
-                    return RolloutEdit.Refused(edit);
-                }
-
-                return formula is null ? new RolloutEdit(null, done) : new RolloutEdit(Write(target, formula, reason), done);
-            }, SnapshotOf, What(flag, target), ct);
-        }, cancellationToken);
+        SetRolloutWithAsync(http, flag, percent, reason, EndpointOf, current => WithPercentageRule(current, percent, variant), SnapshotOf, cancellationToken);
 
     /// <inheritdoc />
     public Task<RolloutWriteResult> RestoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, CancellationToken cancellationToken) =>
-        WriteGuardedAsync(flag, "restore", ct =>
-        {
-            ArgumentNullException.ThrowIfNull(preRelease);
-            if (IsUnknown(preRelease) || ParseObject(preRelease.State, "The captured state", out _) is not { } captured)
-            {
-                return Task.FromResult(new RolloutWriteResult(false, $"Nothing to restore for ConfigCat flag '{flag.Key}': the pre-release state is unknown ({preRelease.Summary}).", null));
-            }
-
-            if (TargetOf(flag, out var problem) is not { } target)
-            {
-                return Task.FromResult(new RolloutWriteResult(false, problem, null));
-            }
-
-            return ReadEditWriteAsync(http, () => Read(target), current =>
-                JsonNode.DeepEquals(FormulaOf(current), captured)
-                    ? new RolloutEdit(null, "the captured state")
-                    : new RolloutEdit(Write(target, captured, reason), "the captured state"), SnapshotOf, What(flag, target), ct);
-        }, cancellationToken);
+        RestoreWithAsync(http, flag, preRelease, reason, EndpointOf, (current, captured) => JsonNode.DeepEquals(FormulaOf(current), captured), SnapshotOf, cancellationToken);
 
     /// <summary>
     /// The formula with a percentage-only rule serving <paramref name="variant"/> (null: true) to
-    /// <paramref name="percent"/>% and the pre-release value (false, or the default value) to the rest; null
-    /// <paramref name="formula"/> when the flag already is so.
+    /// <paramref name="percent"/>% and the pre-release value (false, or the default value) to the rest; no update
+    /// when the flag already is so.
     /// </summary>
-    internal static bool TryWithPercentageRule(string? valueJson, int percent, string? variant, out JsonObject? formula, out string done, out string problem)
+    internal static RolloutEdit WithPercentageRule(string? valueJson, int percent, string? variant)
     {
-        formula = null;
-        done = "";
         var current = FormulaOf(valueJson);
-        if (!TryServedValues(current["defaultValue"] as JsonObject, variant, out var served, out var rest, out problem))
+        if (!TryServedValues(current["defaultValue"] as JsonObject, variant, out var served, out var rest, out var problem))
         {
-            return false;
+            return RolloutEdit.Refused(problem);
         }
 
         var edited = current.DeepClone().AsObject();
@@ -101,9 +64,7 @@ public sealed partial class ConfigCatRollbackClient : IFlagRolloutClient
             rules.Add(new JsonObject { ["conditions"] = new JsonArray(), ["percentageOptions"] = options, ["value"] = null });
         }
 
-        done = $"{percent}% {ValueWords(served)} / {100 - percent}% {ValueWords(rest)}";
-        formula = JsonNode.DeepEquals(current, edited) ? null : edited;
-        return true;
+        return new RolloutEdit(JsonNode.DeepEquals(current, edited) ? null : edited, $"{percent}% {ValueWords(served)} / {100 - percent}% {ValueWords(rest)}");
     }
 
     /// <summary>What a release may touch, from the v2 value read (SettingFormulaModel).</summary>
@@ -205,7 +166,7 @@ public sealed partial class ConfigCatRollbackClient : IFlagRolloutClient
     private static string ValueWords(JsonObject? value) =>
         value?.FirstOrDefault(p => p.Value is not null).Value is { } v ? $"'{(v is JsonValue s && s.TryGetValue<string>(out var text) ? text : v.ToJsonString())}'" : "'?'";
 
-    private ConfigCatTarget? TargetOf(FlagBinding flag, out string problem)
+    private RolloutEndpoint? EndpointOf(FlagBinding flag, out string problem)
     {
         var (username, password) = (Settings.Get("Username"), Settings.Get("Password"));
         var (environmentId, settingId) = (SettingOf(flag, "environmentId"), SettingOf(flag, "settingId"));
@@ -214,28 +175,21 @@ public sealed partial class ConfigCatRollbackClient : IFlagRolloutClient
             : environmentId is null || settingId is null
                 ? $"The ConfigCat {(environmentId is null ? "environmentId" : "settingId")} of flag '{flag.Key}' is unknown: set it in flag.settings; nothing was sent."
                 : "";
-        return problem.Length == 0 ? new ConfigCatTarget(username!, password!, environmentId!, settingId!) : null;
-    }
-
-    private static string What(FlagBinding flag, ConfigCatTarget target) =>
-        $"ConfigCat setting '{flag.Key}' (id {target.SettingId}) in environment {target.EnvironmentId}";
-
-    private HttpRequestMessage Read(ConfigCatTarget target)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, ValueUri(target.EnvironmentId, target.SettingId, null));
-        Authorize(request, target.Username, target.Password);
-        return request;
-    }
-
-    private HttpRequestMessage Write(ConfigCatTarget target, JsonObject formula, string reason)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Put, ValueUri(target.EnvironmentId, target.SettingId, $"Release Guardian: {reason}"))
+        if (problem.Length > 0)
         {
-            Content = JsonContent(JsonBytes(formula)),
-        };
-        Authorize(request, target.Username, target.Password);
-        return request;
-    }
+            return null;
+        }
 
-    private sealed record ConfigCatTarget(string Username, string Password, string EnvironmentId, string SettingId);
+        return new RolloutEndpoint(
+            $"ConfigCat setting '{flag.Key}' (id {settingId}) in environment {environmentId}",
+            () => Request(HttpMethod.Get, ValueUri(environmentId!, settingId!, null), null),
+            (formula, reason) => Request(HttpMethod.Put, ValueUri(environmentId!, settingId!, $"Release Guardian: {reason}"), formula));
+
+        HttpRequestMessage Request(HttpMethod method, Uri uri, JsonObject? body)
+        {
+            var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : JsonContent(JsonBytes(body)) };
+            Authorize(request, username!, password!);
+            return request;
+        }
+    }
 }

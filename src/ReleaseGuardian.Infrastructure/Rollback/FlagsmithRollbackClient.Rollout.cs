@@ -22,54 +22,25 @@ public sealed partial class FlagsmithRollbackClient : IFlagRolloutClient
 
     /// <inheritdoc />
     public Task<FlagRolloutSnapshot> CaptureAsync(FlagBinding flag, CancellationToken cancellationToken) =>
-        CaptureGuardedAsync(flag, ct => TargetOf(flag, out var problem) is { } target
-            ? ReadSnapshotAsync(http, Read(target), SnapshotOf, What(flag, target), ct)
-            : Task.FromResult(UnknownSnapshot(problem)), cancellationToken);
+        CaptureWithAsync(http, flag, EndpointOf, SnapshotOf, cancellationToken);
 
     /// <inheritdoc />
     public Task<RolloutWriteResult> SetRolloutAsync(
         FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, CancellationToken cancellationToken) =>
-        WriteGuardedAsync(flag, $"set {percent}%", ct =>
-        {
-            if ((PercentProblem(percent) is { } problem) || TargetOf(flag, out problem) is not { } target)
-            {
-                return Task.FromResult(new RolloutWriteResult(false, problem, null));
-            }
-
-            return ReadEditWriteAsync(http, () => Read(target), current =>
-                TryRollout(current, percent, variant, out var update, out var done, out var refused)
-                    ? new RolloutEdit(update is null ? null : Write(target, update), done)
-                    : RolloutEdit.Refused(refused), SnapshotOf, What(flag, target), ct);
-        }, cancellationToken);
+        SetRolloutWithAsync(http, flag, percent, reason, EndpointOf, current => WithAllocation(current, percent, variant), SnapshotOf, cancellationToken);
 
     /// <inheritdoc />
     public Task<RolloutWriteResult> RestoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, CancellationToken cancellationToken) =>
-        WriteGuardedAsync(flag, "restore", ct =>
-        {
-            ArgumentNullException.ThrowIfNull(preRelease);
-            if (IsUnknown(preRelease) || ParseObject(preRelease.State, "The captured state", out _) is not { } captured)
-            {
-                return Task.FromResult(new RolloutWriteResult(false, $"Nothing to restore for Flagsmith feature '{flag.Key}': the pre-release state is unknown ({preRelease.Summary}).", null));
-            }
-
-            if (TargetOf(flag, out var problem) is not { } target)
-            {
-                return Task.FromResult(new RolloutWriteResult(false, problem, null));
-            }
-
-            return ReadEditWriteAsync(http, () => Read(target), current =>
-                JsonNode.DeepEquals(Normalised(StateOf(current)), Normalised(captured))
-                    ? new RolloutEdit(null, "the captured state")
-                    : new RolloutEdit(Write(target, captured), "the captured state"), SnapshotOf, What(flag, target), ct);
-        }, cancellationToken);
+        RestoreWithAsync(http, flag, preRelease, reason, EndpointOf,
+            (current, captured) => JsonNode.DeepEquals(Normalised(StateOf(current)), Normalised(captured)), SnapshotOf, cancellationToken);
 
     /// <summary>
     /// The PATCH body that serves the chosen option to <paramref name="percent"/>% (the others 0%, control the rest)
-    /// with the feature enabled; for an on/off feature 100 is on and 0 off. Null <paramref name="update"/>: already so.
+    /// with the feature enabled; for an on/off feature 100 is on and 0 off. No update when it already is so.
     /// </summary>
-    internal static bool TryRollout(string? featureStateJson, int percent, string? variant, out JsonObject? update, out string done, out string problem)
+    internal static RolloutEdit WithAllocation(string? featureStateJson, int percent, string? variant)
     {
-        (update, done, problem) = (null, "", "");
+        string done;
         var current = StateOf(featureStateJson);
         var values = (JsonArray)current[ValuesField]!;
         JsonObject edited;
@@ -77,8 +48,7 @@ public sealed partial class FlagsmithRollbackClient : IFlagRolloutClient
         {
             if (percent is not (0 or 100))
             {
-                problem = $"the feature has no multivariate options, so it is on/off only: {percent}% cannot be served (a one-stage plan of 100% turns it on)";
-                return false;
+                return RolloutEdit.Refused($"the feature has no multivariate options, so it is on/off only: {percent}% cannot be served (a one-stage plan of 100% turns it on)");
             }
 
             edited = new JsonObject { ["enabled"] = percent == 100, [ValuesField] = new JsonArray() };
@@ -86,9 +56,9 @@ public sealed partial class FlagsmithRollbackClient : IFlagRolloutClient
         }
         else
         {
-            if (OptionOf(values, variant, out problem) is not { } option)
+            if (OptionOf(values, variant, out var problem) is not { } option)
             {
-                return false;
+                return RolloutEdit.Refused(problem);
             }
 
             edited = new JsonObject
@@ -104,8 +74,7 @@ public sealed partial class FlagsmithRollbackClient : IFlagRolloutClient
             done = string.Create(CultureInfo.InvariantCulture, $"enabled, option {option} {percent}%, control {100 - percent}%");
         }
 
-        update = JsonNode.DeepEquals(Normalised(current), Normalised(edited)) ? null : edited;
-        return true;
+        return new RolloutEdit(JsonNode.DeepEquals(Normalised(current), Normalised(edited)) ? null : edited, done);
     }
 
     /// <summary>What a release may touch, from a feature state read.</summary>
@@ -189,7 +158,7 @@ public sealed partial class FlagsmithRollbackClient : IFlagRolloutClient
         return null;
     }
 
-    private FlagsmithTarget? TargetOf(FlagBinding flag, out string problem)
+    private RolloutEndpoint? EndpointOf(FlagBinding flag, out string problem)
     {
         var token = Settings.ApiToken;
         var (featureStateId, environmentKey) = (SettingOf(flag, "featureStateId"), SettingOf(flag, "environmentApiKey"));
@@ -198,30 +167,25 @@ public sealed partial class FlagsmithRollbackClient : IFlagRolloutClient
             : featureStateId is null || environmentKey is null
                 ? $"The Flagsmith {(featureStateId is null ? "featureStateId" : "environmentApiKey")} of feature '{flag.Key}' is unknown: set it in flag.settings; nothing was sent."
                 : "";
-        return problem.Length == 0 ? new FlagsmithTarget(token!, environmentKey!, featureStateId!) : null;
-    }
-
-    private static string What(FlagBinding flag, FlagsmithTarget target) => $"Flagsmith feature '{flag.Key}' (feature state {target.FeatureStateId})";
-
-    private HttpRequestMessage Read(FlagsmithTarget target)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, UriOf(target.EnvironmentKey, target.FeatureStateId));
-        Authorize(request, target.Token);
-        return request;
-    }
-
-    private HttpRequestMessage Write(FlagsmithTarget target, JsonObject update)
-    {
-        if (update[ValuesField] is JsonArray { Count: 0 })
+        if (problem.Length > 0)
         {
-            // An on/off feature: only enabled changes.
-            update = new JsonObject { ["enabled"] = update["enabled"]?.DeepClone() };
+            return null;
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Patch, UriOf(target.EnvironmentKey, target.FeatureStateId)) { Content = JsonContent(JsonBytes(update)) };
-        Authorize(request, target.Token);
-        return request;
-    }
+        var uri = UriOf(environmentKey!, featureStateId!);
+        return new RolloutEndpoint($"Flagsmith feature '{flag.Key}' (feature state {featureStateId})", () => Request(HttpMethod.Get, null), (update, _) => Request(HttpMethod.Patch, update));
 
-    private sealed record FlagsmithTarget(string Token, string EnvironmentKey, string FeatureStateId);
+        HttpRequestMessage Request(HttpMethod method, JsonObject? update)
+        {
+            if (update?[ValuesField] is JsonArray { Count: 0 })
+            {
+                // An on/off feature: only enabled changes.
+                update = new JsonObject { ["enabled"] = update["enabled"]?.DeepClone() };
+            }
+
+            var request = new HttpRequestMessage(method, uri) { Content = update is null ? null : JsonContent(JsonBytes(update)) };
+            Authorize(request, token!);
+            return request;
+        }
+    }
 }

@@ -43,12 +43,9 @@ public sealed partial class HttpHookRollbackClient : IFlagRolloutClient
     public Task<RolloutWriteResult> RestoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, CancellationToken cancellationToken) =>
         WriteGuardedAsync(flag, "restore", ct =>
         {
-            ArgumentNullException.ThrowIfNull(preRelease);
-            if (IsUnknown(preRelease) || ParseObject(preRelease.State, "The captured state", out _) is not { } captured ||
-                captured["enabled"] is not JsonValue enabled)
+            if (CapturedState(flag, preRelease, out var problem) is not { } captured || captured["enabled"] is not JsonValue enabled)
             {
-                return Task.FromResult(new RolloutWriteResult(false,
-                    $"Nothing to restore for flag '{flag.Key}' through the hook: the pre-release state is unknown ({preRelease.Summary}).", null));
+                return Task.FromResult(new RolloutWriteResult(false, problem.Length > 0 ? problem : $"The captured state of flag '{flag.Key}' has no 'enabled'; nothing was sent.", null));
             }
 
             return PostAsync(flag, "restore", enabled.GetValue<bool>(), captured["variant"]?.GetValue<string>(), null, reason, ct);

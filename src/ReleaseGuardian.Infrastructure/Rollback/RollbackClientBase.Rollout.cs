@@ -133,52 +133,90 @@ public abstract partial class RollbackClientBase
         return result.IsSuccess ? snapshotOf(result.Body) : UnknownSnapshot(Describe(result, 1, $"Reading {what} failed"));
     }
 
+    /// <summary>Where one flag's rollout state is read and written, or null and why (nothing may be sent).</summary>
+    private protected delegate RolloutEndpoint? RolloutEndpointOf(FlagBinding flag, out string problem);
+
+    /// <summary>Capture through <paramref name="endpointOf"/>: one read, turned into a snapshot.</summary>
+    private protected Task<FlagRolloutSnapshot> CaptureWithAsync(
+        HttpClient http, FlagBinding flag, RolloutEndpointOf endpointOf, Func<string?, FlagRolloutSnapshot> snapshotOf, CancellationToken cancellationToken) =>
+        CaptureGuardedAsync(flag, ct => endpointOf(flag, out var problem) is { } endpoint
+            ? ReadSnapshotAsync(http, endpoint.Read(), snapshotOf, endpoint.What, ct)
+            : Task.FromResult(UnknownSnapshot(problem)), cancellationToken);
+
+    /// <summary>SetRollout through <paramref name="endpointOf"/>: <paramref name="edit"/> turns the current state into the new one.</summary>
+    private protected Task<RolloutWriteResult> SetRolloutWithAsync(
+        HttpClient http, FlagBinding flag, int percent, string reason, RolloutEndpointOf endpointOf,
+        Func<string?, RolloutEdit> edit, Func<string?, FlagRolloutSnapshot> snapshotOf, CancellationToken cancellationToken) =>
+        WriteGuardedAsync(flag, $"set {percent}%", ct =>
+            (PercentProblem(percent) is { } problem) || endpointOf(flag, out problem) is not { } endpoint
+                ? Task.FromResult(new RolloutWriteResult(false, problem, null))
+                : ReadEditWriteAsync(http, endpoint, edit, snapshotOf, reason, ct), cancellationToken);
+
     /// <summary>
-    /// One rollout write: reads the flag (<paramref name="read"/>), lets <paramref name="edit"/> build the write (none
-    /// when the flag already is as asked), sends it with retries and reads the flag back for
-    /// <see cref="RolloutWriteResult.After"/>.
+    /// Restore through <paramref name="endpointOf"/>: writes the captured state unless <paramref name="unchanged"/>
+    /// says the current one (the read's body) already equals it.
     /// </summary>
-    private protected async Task<RolloutWriteResult> ReadEditWriteAsync(
-        HttpClient http,
-        Func<HttpRequestMessage> read,
-        Func<string?, RolloutEdit> edit,
-        Func<string?, FlagRolloutSnapshot> snapshotOf,
-        string what,
+    private protected Task<RolloutWriteResult> RestoreWithAsync(
+        HttpClient http, FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, RolloutEndpointOf endpointOf,
+        Func<string?, JsonObject, bool> unchanged, Func<string?, FlagRolloutSnapshot> snapshotOf, CancellationToken cancellationToken) =>
+        WriteGuardedAsync(flag, "restore", ct =>
+            CapturedState(flag, preRelease, out var problem) is not { } captured || endpointOf(flag, out problem) is not { } endpoint
+                ? Task.FromResult(new RolloutWriteResult(false, problem, null))
+                : ReadEditWriteAsync(http, endpoint, current => new RolloutEdit(unchanged(current, captured) ? null : captured, "the captured state"), snapshotOf, reason, ct),
+            cancellationToken);
+
+    /// <summary>The captured state as JSON, or null and why it cannot be restored.</summary>
+    private protected JsonObject? CapturedState(FlagBinding flag, FlagRolloutSnapshot preRelease, out string problem)
+    {
+        ArgumentNullException.ThrowIfNull(flag);
+        ArgumentNullException.ThrowIfNull(preRelease);
+        var captured = IsUnknown(preRelease) ? null : ParseObject(preRelease.State, "the captured state", out _);
+        problem = captured is null
+            ? $"Nothing to restore for {Provider} flag '{flag.Key}': the pre-release state is unknown ({preRelease.Summary})."
+            : "";
+        return captured;
+    }
+
+    /// <summary>
+    /// One rollout write: reads the flag, lets <paramref name="edit"/> compute the new state (none when the flag
+    /// already is as asked), writes it with retries and reads the flag back for <see cref="RolloutWriteResult.After"/>.
+    /// </summary>
+    private async Task<RolloutWriteResult> ReadEditWriteAsync(
+        HttpClient http, RolloutEndpoint endpoint, Func<string?, RolloutEdit> edit, Func<string?, FlagRolloutSnapshot> snapshotOf, string reason,
         CancellationToken cancellationToken)
     {
         HttpCallResult current;
-        using (var request = read())
+        using (var request = endpoint.Read())
         {
             current = await SendAsync(http, request, null, cancellationToken).ConfigureAwait(false);
         }
 
         if (!current.IsSuccess)
         {
-            return RolloutFailed(current, 1, $"Reading {what} failed");
+            return RolloutFailed(current, 1, $"Reading {endpoint.What} failed");
         }
 
         var change = edit(current.Body);
         if (change.Problem is not null)
         {
-            return new RolloutWriteResult(false, $"{what} was not changed: {change.Problem}", null);
+            return new RolloutWriteResult(false, $"{endpoint.What} was not changed: {change.Problem}", null);
         }
 
-        if (change.Write is null)
+        if (change.Update is null)
         {
-            var now = snapshotOf(current.Body);
-            return new RolloutWriteResult(true, $"{what} already was {change.Done}; nothing written.", now);
+            return new RolloutWriteResult(true, $"{endpoint.What} already was {change.Done}; nothing written.", snapshotOf(current.Body));
         }
 
         var attempts = new WriteAttempts();
         HttpCallResult written;
-        using (change.Write)
+        using (var write = endpoint.Write(change.Update, reason))
         {
-            written = await SendAsync(http, change.Write, attempts, cancellationToken).ConfigureAwait(false);
+            written = await SendAsync(http, write, attempts, cancellationToken).ConfigureAwait(false);
         }
 
         return written.IsSuccess
-            ? await ReadBackAsync(ct => ReadSnapshotAsync(http, read(), snapshotOf, what, ct), $"{what}: {change.Done}.", cancellationToken).ConfigureAwait(false)
-            : RolloutFailed(written, attempts.Count, $"{what} was not changed to {change.Done}");
+            ? await ReadBackAsync(ct => ReadSnapshotAsync(http, endpoint.Read(), snapshotOf, endpoint.What, ct), $"{endpoint.What}: {change.Done}.", cancellationToken).ConfigureAwait(false)
+            : RolloutFailed(written, attempts.Count, $"{endpoint.What} was not changed to {change.Done}");
     }
 
     /// <summary>
@@ -281,8 +319,11 @@ public abstract partial class RollbackClientBase
     }
 }
 
-/// <summary>The write a rollout needs (null: the flag already is as asked), what it does in words, or why it cannot be made.</summary>
-internal sealed record RolloutEdit(HttpRequestMessage? Write, string Done, string? Problem = null)
+/// <summary>Where a flag's rollout state is read (<see cref="Read"/>) and written (<see cref="Write"/>, given the new state and the reason), and how to name it.</summary>
+internal sealed record RolloutEndpoint(string What, Func<HttpRequestMessage> Read, Func<JsonObject, string, HttpRequestMessage> Write);
+
+/// <summary>The state a rollout writes (null: the flag already is as asked), what it does in words, or why it cannot be made.</summary>
+internal sealed record RolloutEdit(JsonObject? Update, string Done, string? Problem = null)
 {
     public static RolloutEdit Refused(string problem) => new(null, "", problem);
 }

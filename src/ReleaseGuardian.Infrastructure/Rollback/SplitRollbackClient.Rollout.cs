@@ -27,88 +27,50 @@ public sealed partial class SplitRollbackClient : IFlagRolloutClient
 
     /// <inheritdoc />
     public Task<FlagRolloutSnapshot> CaptureAsync(FlagBinding flag, CancellationToken cancellationToken) =>
-        CaptureGuardedAsync(flag, ct => TargetOf(flag, out var problem) is { } target
-            ? ReadSnapshotAsync(http, Read(target), SnapshotOf, What(flag, target), ct)
-            : Task.FromResult(UnknownSnapshot(problem)), cancellationToken);
+        CaptureWithAsync(http, flag, EndpointOf, SnapshotOf, cancellationToken);
 
     /// <inheritdoc />
     public Task<RolloutWriteResult> SetRolloutAsync(
-        FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, CancellationToken cancellationToken) =>
-        WriteGuardedAsync(flag, $"set {percent}%", ct =>
-        {
-            ArgumentNullException.ThrowIfNull(preRelease);
-            if ((PercentProblem(percent) is { } problem) || TargetOf(flag, out problem) is not { } target)
-            {
-                return Task.FromResult(new RolloutWriteResult(false, problem, null));
-            }
-
-            var before = IsUnknown(preRelease) ? null : ParseObject(preRelease.State, "The captured state", out _);
-            return ReadEditWriteAsync(http, () => Read(target), current =>
-            {
-                if (!TryWithDefaultRule(current, before, percent, variant ?? "on", out var definition, out var done, out var refused))
-                {
-                    return RolloutEdit.Refused(refused);
-                }
-
-                return new RolloutEdit(definition is null ? null : Write(target, definition, reason), done);
-            }, SnapshotOf, What(flag, target), ct);
-        }, cancellationToken);
+        FlagBinding flag, FlagRolloutSnapshot preRelease, int percent, string? variant, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(preRelease);
+        var before = IsUnknown(preRelease) ? null : ParseObject(preRelease.State, "the captured state", out _);
+        return SetRolloutWithAsync(http, flag, percent, reason, EndpointOf, current => WithDefaultRule(current, before, percent, variant ?? "on"), SnapshotOf, cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task<RolloutWriteResult> RestoreAsync(FlagBinding flag, FlagRolloutSnapshot preRelease, string reason, CancellationToken cancellationToken) =>
-        WriteGuardedAsync(flag, "restore", ct =>
-        {
-            ArgumentNullException.ThrowIfNull(preRelease);
-            if (IsUnknown(preRelease) || ParseObject(preRelease.State, "The captured state", out _) is not { } captured)
-            {
-                return Task.FromResult(new RolloutWriteResult(false, $"Nothing to restore for Split feature flag '{flag.Key}': the pre-release state is unknown ({preRelease.Summary}).", null));
-            }
-
-            if (TargetOf(flag, out var problem) is not { } target)
-            {
-                return Task.FromResult(new RolloutWriteResult(false, problem, null));
-            }
-
-            return ReadEditWriteAsync(http, () => Read(target), current =>
-                JsonNode.DeepEquals(Writable(StateOf(current)), Writable(captured))
-                    ? new RolloutEdit(null, "the captured definition")
-                    : new RolloutEdit(Write(target, captured, reason), "the captured definition"), SnapshotOf, What(flag, target), ct);
-        }, cancellationToken);
+        RestoreWithAsync(http, flag, preRelease, reason, EndpointOf,
+            (current, captured) => JsonNode.DeepEquals(Writable(StateOf(current)), Writable(captured)), SnapshotOf, cancellationToken);
 
     /// <summary>
     /// The definition with the default rule serving <paramref name="treatment"/> to <paramref name="percent"/>% and the
-    /// pre-release default treatment to the rest; null <paramref name="definition"/> when it already does.
+    /// pre-release default treatment to the rest; no update when it already does.
     /// </summary>
-    internal static bool TryWithDefaultRule(string? definitionJson, JsonObject? preRelease, int percent, string treatment, out JsonObject? definition, out string done, out string problem)
+    internal static RolloutEdit WithDefaultRule(string? definitionJson, JsonObject? preRelease, int percent, string treatment)
     {
-        (definition, done, problem) = (null, "", "");
         var current = StateOf(definitionJson);
         if (current["killed"] is JsonValue k && k.TryGetValue<bool>(out var killed) && killed)
         {
-            problem = "it is killed in this environment; a kill is a person's decision, restore it in Split before a release";
-            return false;
+            return RolloutEdit.Refused("it is killed in this environment; a kill is a person's decision, restore it in Split before a release");
         }
 
         var treatments = (current["treatments"] as JsonArray ?? []).Select(t => t?["name"]?.GetValue<string>()).OfType<string>().ToArray();
         if (!treatments.Contains(treatment, StringComparer.Ordinal))
         {
-            problem = $"treatment '{treatment}' is not one of the flag's treatments ({string.Join(", ", treatments)})";
-            return false;
+            return RolloutEdit.Refused($"treatment '{treatment}' is not one of the flag's treatments ({string.Join(", ", treatments)})");
         }
 
         var rest = RestTreatment(preRelease ?? current, treatment, treatments);
         if (rest is null && percent < 100)
         {
-            problem = $"the flag has no treatment other than '{treatment}' to serve the remaining {100 - percent}%";
-            return false;
+            return RolloutEdit.Refused($"the flag has no treatment other than '{treatment}' to serve the remaining {100 - percent}%");
         }
 
         var buckets = BucketsOf(percent, treatment, rest);
         var edited = current.DeepClone().AsObject();
         edited["defaultRule"] = buckets;
-        done = "default rule " + BucketWords(buckets);
-        definition = JsonNode.DeepEquals(Sizes(current["defaultRule"]), Sizes(buckets)) ? null : edited;
-        return true;
+        return new RolloutEdit(JsonNode.DeepEquals(Sizes(current["defaultRule"]), Sizes(buckets)) ? null : edited, "default rule " + BucketWords(buckets));
     }
 
     /// <summary>The default rule's buckets: sizes are whole percentages summing to exactly 100, empty buckets left out.</summary>
@@ -199,7 +161,7 @@ public sealed partial class SplitRollbackClient : IFlagRolloutClient
     private static string BucketWords(JsonArray buckets) =>
         string.Join(" / ", buckets.OfType<JsonObject>().Select(b => $"{PercentWords(NumberOf(b["size"]) ?? 0)} '{b["treatment"]?.GetValue<string>()}'"));
 
-    private SplitTarget? TargetOf(FlagBinding flag, out string problem)
+    private RolloutEndpoint? EndpointOf(FlagBinding flag, out string problem)
     {
         var token = Settings.ApiToken;
         var workspaceId = SettingOf(flag, "workspaceId") ?? Settings.Get("WorkspaceId");
@@ -211,26 +173,24 @@ public sealed partial class SplitRollbackClient : IFlagRolloutClient
                 : environment is null
                     ? $"The Split environment of flag '{flag.Key}' is unknown: set flag.environment or flag.settings.environmentId; nothing was sent."
                     : "";
-        return problem.Length == 0 ? new SplitTarget(token!, workspaceId!, flag.Key, environment!) : null;
+        if (problem.Length > 0)
+        {
+            return null;
+        }
+
+        var uri = DefinitionUri(workspaceId!, flag.Key, environment!);
+        return new RolloutEndpoint($"Split feature flag '{flag.Key}' in environment '{environment}'", () => Request(HttpMethod.Get, null), (definition, reason) =>
+        {
+            var body = Writable(definition);
+            body["comment"] = $"Release Guardian: {reason}";
+            return Request(HttpMethod.Put, body);
+        });
+
+        HttpRequestMessage Request(HttpMethod method, JsonObject? body)
+        {
+            var request = new HttpRequestMessage(method, uri) { Content = body is null ? null : JsonContent(JsonBytes(body)) };
+            Authorize(request, token!);
+            return request;
+        }
     }
-
-    private static string What(FlagBinding flag, SplitTarget target) => $"Split feature flag '{flag.Key}' in environment '{target.Environment}'";
-
-    private HttpRequestMessage Read(SplitTarget target)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, DefinitionUri(target.WorkspaceId, target.Flag, target.Environment));
-        Authorize(request, target.Token);
-        return request;
-    }
-
-    private HttpRequestMessage Write(SplitTarget target, JsonObject definition, string reason)
-    {
-        var body = Writable(definition);
-        body["comment"] = $"Release Guardian: {reason}";
-        var request = new HttpRequestMessage(HttpMethod.Put, DefinitionUri(target.WorkspaceId, target.Flag, target.Environment)) { Content = JsonContent(JsonBytes(body)) };
-        Authorize(request, target.Token);
-        return request;
-    }
-
-    private sealed record SplitTarget(string Token, string WorkspaceId, string Flag, string Environment);
 }

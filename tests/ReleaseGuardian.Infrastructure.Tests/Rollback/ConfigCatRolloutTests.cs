@@ -231,8 +231,9 @@ public sealed class ConfigCatRolloutTests
     public void For_any_percentage_the_options_sum_to_100_and_the_rolled_out_value_gets_exactly_that_share() =>
         Gen.Int[0, 100].Sample(percent =>
         {
-            Assert.True(ConfigCatRollbackClient.TryWithPercentageRule(Formula, percent, null, out var formula, out _, out var problem), problem);
-            var options = formula!["targetingRules"]![1]!["percentageOptions"]!.AsArray();
+            var edit = ConfigCatRollbackClient.WithPercentageRule(Formula, percent, null);
+            Assert.Null(edit.Problem);
+            var options = edit.Update!["targetingRules"]![1]!["percentageOptions"]!.AsArray();
             Assert.Equal(100, options.Sum(o => o!["percentage"]!.GetValue<int>()));
             Assert.Equal(percent, options.Where(o => o!["value"]!["boolValue"]!.GetValue<bool>()).Sum(o => o!["percentage"]!.GetValue<int>()));
         });

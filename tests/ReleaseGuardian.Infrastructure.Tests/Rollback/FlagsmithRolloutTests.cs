@@ -215,8 +215,9 @@ public sealed class FlagsmithRolloutTests
             })]);
             var state = new JsonObject { ["enabled"] = false, ["multivariate_feature_state_values"] = values }.ToJsonString();
 
-            Assert.True(FlagsmithRollbackClient.TryRollout(state, percent, "10", out var update, out _, out var problem), problem);
-            var allocations = update!["multivariate_feature_state_values"]!.AsArray().Select(v => v!["percentage_allocation"]!.GetValue<int>()).ToArray();
+            var edit = FlagsmithRollbackClient.WithAllocation(state, percent, "10");
+            Assert.Null(edit.Problem);
+            var allocations = edit.Update!["multivariate_feature_state_values"]!.AsArray().Select(v => v!["percentage_allocation"]!.GetValue<int>()).ToArray();
             Assert.Equal(percent, allocations[0]);
             Assert.Equal(percent, allocations.Sum());
             Assert.True(100 - allocations.Sum() >= 0);

@@ -30,27 +30,7 @@ public abstract partial class RollbackClientBase
     private protected async Task<FlagRolloutSnapshot> CaptureGuardedAsync(
         FlagBinding flag, Func<CancellationToken, Task<FlagRolloutSnapshot>> capture, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(flag);
-        FlagRolloutSnapshot snapshot;
-        try
-        {
-            snapshot = await capture(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (UnsafePathSegmentException ex)
-        {
-            snapshot = UnknownSnapshot($"{Provider} flag '{flag.Key}' was not read: {ex.Message}.");
-        }
-#pragma warning disable CA1031 // The port promises a snapshot, never a provider exception.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            snapshot = UnknownSnapshot($"{Provider} flag '{flag.Key}' could not be read: {ex.GetType().Name}: {ex.Message}");
-        }
-
+        var snapshot = await GuardedAsync(flag, "read", capture, UnknownSnapshot, cancellationToken).ConfigureAwait(false);
         RolloutLog.Captured(Logger, Provider, flag.Key, snapshot.Summary);
         return snapshot;
     }
@@ -62,27 +42,7 @@ public abstract partial class RollbackClientBase
     private protected async Task<RolloutWriteResult> WriteGuardedAsync(
         FlagBinding flag, string action, Func<CancellationToken, Task<RolloutWriteResult>> write, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(flag);
-        RolloutWriteResult result;
-        try
-        {
-            result = await write(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (UnsafePathSegmentException ex)
-        {
-            result = new RolloutWriteResult(false, $"{Provider} {action} of flag '{flag.Key}' was not sent: {ex.Message}.", null);
-        }
-#pragma warning disable CA1031 // The port promises a result, never a provider exception.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            result = new RolloutWriteResult(false, $"{Provider} {action} of flag '{flag.Key}' failed: {ex.GetType().Name}: {Scrub(ex.Message)}", null);
-        }
-
+        var result = await GuardedAsync(flag, action, write, why => new RolloutWriteResult(false, why, null), cancellationToken).ConfigureAwait(false);
         if (result.Succeeded)
         {
             RolloutLog.Written(Logger, Provider, flag.Key, action, result.Detail);
@@ -93,6 +53,31 @@ public abstract partial class RollbackClientBase
         }
 
         return result;
+    }
+
+    /// <summary>Runs <paramref name="run"/>; an exception other than cancellation becomes <paramref name="failed"/> with a scrubbed reason.</summary>
+    private async Task<T> GuardedAsync<T>(
+        FlagBinding flag, string action, Func<CancellationToken, Task<T>> run, Func<string, T> failed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(flag);
+        try
+        {
+            return await run(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (UnsafePathSegmentException ex)
+        {
+            return failed($"{Provider} {action} of flag '{flag.Key}' was not sent: {ex.Message}.");
+        }
+#pragma warning disable CA1031 // The port promises a snapshot or a result, never a provider exception.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return failed($"{Provider} {action} of flag '{flag.Key}' failed: {ex.GetType().Name}: {Scrub(ex.Message)}");
+        }
     }
 
     /// <summary>Null when <paramref name="percent"/> is 0–100, else why not.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using CsCheck;
 using Microsoft.AspNetCore.Http;
 using ReleaseGuardian.Application.Releases;
+using ReleaseGuardian.Core.Definitions;
 using ReleaseGuardian.Infrastructure.Rollback;
 using ReleaseGuardian.Testing;
 using static ReleaseGuardian.Infrastructure.Tests.Rollback.RollbackTestHost;
@@ -20,11 +21,13 @@ public sealed class ConfigCatRolloutTests
         "\"comparator\":\"sensitiveTextEquals\",\"comparisonValue\":{\"stringValue\":\"ada@example.org\"}}}],\"percentageOptions\":[]," +
         "\"value\":{\"boolValue\":true}}],\"percentageEvaluationAttribute\":null}";
 
-    private static readonly Dictionary<string, string> Ids = new()
+    private static readonly FlagBinding Flag = Binding("configcat", "newCheckout", new Dictionary<string, string>
     {
         ["environmentId"] = "08d8becf-d4d9-4c66-8b48-6ac74cd95fba",
         ["settingId"] = "1207",
-    };
+    });
+
+    private static Task<RolloutHarness> Start(ConfigCatValue value) => RolloutHarness.StartAsync(value.Handle, Settings, Flag);
 
     /// <summary>
     /// The v2 value endpoint: GET answers the formula with the metadata the SettingFormulaModel carries (setting,
@@ -75,13 +78,11 @@ public sealed class ConfigCatRolloutTests
     [Fact]
     public async Task Capture_gets_the_v2_value_with_basic_auth_and_reports_the_default_value()
     {
-        var value = new ConfigCatValue();
-        await using var server = await LoopbackServer.StartAsync(value.Handle);
-        await using var services = Build(Settings(server));
+        await using var harness = await Start(new ConfigCatValue());
 
-        var snapshot = await Rollout(services, "configcat").CaptureAsync(Binding("configcat", "newCheckout", Ids), default);
+        var snapshot = await harness.CaptureAsync();
 
-        var get = Assert.Single(server.Requests);
+        var get = Assert.Single(harness.Requests);
         Assert.Equal(("GET", ValuePath, ""), (get.Method, get.Path, get.Query));
         AssertAuthorized(get);
         Assert.Equal((0, true, "default value 'false', after 1 targeting rule(s)"), (snapshot.RolloutPercent, snapshot.SupportsPercentages, snapshot.Summary));
@@ -92,22 +93,11 @@ public sealed class ConfigCatRolloutTests
     public async Task Set_10_50_100_then_restore_puts_a_percentage_only_rule_after_the_existing_rules_and_then_the_captured_formula()
     {
         var value = new ConfigCatValue();
-        await using var server = await LoopbackServer.StartAsync(value.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "configcat");
-        var flag = Binding("configcat", "newCheckout", Ids);
-        var before = await client.CaptureAsync(flag, default);
+        await using var harness = await Start(value);
 
-        var results = new List<RolloutWriteResult>();
-        foreach (var percent in new[] { 10, 50, 100 })
-        {
-            results.Add(await client.SetRolloutAsync(flag, before, percent, null, $"stage {percent}%", default));
-        }
+        var stages = await harness.StagesThenRestoreAsync(10, 50, 100);
 
-        var restored = await client.RestoreAsync(flag, before, "No-Go", default);
-
-        var requests = server.Requests;
-        Assert.Equal(1 + 4 * 3, requests.Count);
+        var requests = harness.Requests;
         Assert.All(requests, AssertAuthorized);
         Assert.All(requests, r => Assert.Equal(ValuePath, r.Path));
         Assert.Equal(["GET", "GET", "PUT", "GET", "GET", "PUT", "GET", "GET", "PUT", "GET", "GET", "PUT", "GET"], requests.Select(r => r.Method));
@@ -118,34 +108,25 @@ public sealed class ConfigCatRolloutTests
         {
             var percent = new[] { 10, 50, 100 }[stage];
             Assert.True(JsonNode.DeepEquals(WithPercentageRule(percent), JsonNode.Parse(puts[stage].Body)), puts[stage].BodyText);
-            Assert.Equal(percent, results[stage].After!.RolloutPercent);
+            Assert.Equal(percent, stages.Sets[stage].After!.RolloutPercent);
         }
 
-        Assert.Equal("percentage options 10% 'true' / 90% 'false', after 1 targeting rule(s)", results[0].After!.Summary);
-        Assert.True(restored.Succeeded, restored.Detail);
+        Assert.Equal("percentage options 10% 'true' / 90% 'false', after 1 targeting rule(s)", stages.Sets[0].After!.Summary);
+        stages.AssertRestoredExactly();
         Assert.Equal("?reason=Release%20Guardian%3A%20No-Go", puts[3].Query);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Formula), JsonNode.Parse(puts[3].Body)), puts[3].BodyText);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Formula), value.Formula));
-        Assert.Equal(before.Fingerprint, restored.After!.Fingerprint);
-        Assert.Equal(before.State, restored.After.State);
     }
 
     [Fact]
     public async Task Setting_the_same_percentage_again_writes_nothing()
     {
-        var value = new ConfigCatValue();
-        await using var server = await LoopbackServer.StartAsync(value.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "configcat");
-        var flag = Binding("configcat", "newCheckout", Ids);
-        var before = await client.CaptureAsync(flag, default);
-        await client.SetRolloutAsync(flag, before, 10, null, "stage", default);
-        var count = server.Requests.Count;
+        await using var harness = await Start(new ConfigCatValue());
 
-        var again = await client.SetRolloutAsync(flag, before, 10, null, "stage", default);
+        var (again, sent) = await harness.SetTwiceAsync(10);
 
         Assert.True(again.Succeeded, again.Detail);
-        Assert.Equal("GET", Assert.Single(server.Requests.Skip(count)).Method);
+        Assert.Equal("GET", Assert.Single(sent).Method);
         Assert.Equal(10, again.After!.RolloutPercent);
     }
 
@@ -153,18 +134,14 @@ public sealed class ConfigCatRolloutTests
     public async Task The_fingerprint_ignores_version_and_update_time_and_notices_a_person_changing_the_percentages()
     {
         var value = new ConfigCatValue();
-        await using var server = await LoopbackServer.StartAsync(value.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "configcat");
-        var flag = Binding("configcat", "newCheckout", Ids);
-        var before = await client.CaptureAsync(flag, default);
-        var at10 = (await client.SetRolloutAsync(flag, before, 10, null, "stage", default)).After!;
+        await using var harness = await Start(value);
+        var at10 = (await harness.SetAsync(await harness.CaptureAsync(), 10)).After!;
 
         value.Version += 2;
-        var untouched = await client.CaptureAsync(flag, default);
+        var untouched = await harness.CaptureAsync();
         value.Formula["targetingRules"]![1]!["percentageOptions"]![0]!["percentage"] = 30;
         value.Formula["targetingRules"]![1]!["percentageOptions"]![1]!["percentage"] = 70;
-        var changed = await client.CaptureAsync(flag, default);
+        var changed = await harness.CaptureAsync();
 
         Assert.Equal(at10.Fingerprint, untouched.Fingerprint);
         Assert.NotEqual(at10.Fingerprint, changed.Fingerprint);
@@ -175,13 +152,10 @@ public sealed class ConfigCatRolloutTests
     public async Task A_text_setting_rolls_out_the_named_variant_against_its_default_value()
     {
         var value = new ConfigCatValue { Formula = JsonNode.Parse("{\"defaultValue\":{\"stringValue\":\"classic\"},\"targetingRules\":[],\"percentageEvaluationAttribute\":\"Country\"}")!.AsObject() };
-        await using var server = await LoopbackServer.StartAsync(value.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "configcat");
-        var flag = Binding("configcat", "newCheckout", Ids);
-        var before = await client.CaptureAsync(flag, default);
+        await using var harness = await Start(value);
+        var before = await harness.CaptureAsync();
 
-        var result = await client.SetRolloutAsync(flag, before, 25, "streamlined", "stage", default);
+        var result = await harness.SetAsync(before, 25, "streamlined");
 
         Assert.True(result.Succeeded, result.Detail);
         var expected = JsonNode.Parse(
@@ -194,14 +168,11 @@ public sealed class ConfigCatRolloutTests
     [Fact]
     public async Task A_provider_error_fails_naming_the_setting_and_the_status_without_the_password()
     {
-        await using var server = await ServerAnswering("{\"message\":\"invalid credentials cc-password-secret\"}", 400);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "configcat");
-        var flag = Binding("configcat", "newCheckout", Ids);
+        await using var harness = await RolloutHarness.FailingAsync(400, "{\"message\":\"invalid credentials cc-password-secret\"}", Settings, Flag);
 
-        var captured = await client.CaptureAsync(flag, default);
-        var set = await client.SetRolloutAsync(flag, captured, 10, null, "stage", default);
-        var restore = await client.RestoreAsync(flag, captured, "abort", default);
+        var captured = await harness.CaptureAsync();
+        var set = await harness.SetAsync(captured, 10);
+        var restore = await harness.RestoreAsync(captured);
 
         Assert.True(RollbackClientBase.IsUnknown(captured));
         Assert.False(set.Succeeded);
@@ -209,7 +180,7 @@ public sealed class ConfigCatRolloutTests
         Assert.Contains("HTTP 400", set.Detail);
         Assert.DoesNotContain("cc-password-secret", set.Detail + captured.Summary);
         Assert.False(restore.Succeeded);
-        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(2, harness.Requests.Count);
     }
 
     [Fact]

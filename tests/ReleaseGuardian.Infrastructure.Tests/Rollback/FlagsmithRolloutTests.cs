@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using CsCheck;
 using Microsoft.AspNetCore.Http;
-using ReleaseGuardian.Application.Releases;
+using ReleaseGuardian.Core.Definitions;
 using ReleaseGuardian.Infrastructure.Rollback;
 using ReleaseGuardian.Testing;
 using static ReleaseGuardian.Infrastructure.Tests.Rollback.RollbackTestHost;
@@ -12,7 +12,9 @@ public sealed class FlagsmithRolloutTests
 {
     private const string StatePath = "/api/v1/environments/env-KEY-1/featurestates/4711/";
 
-    private static readonly Dictionary<string, string> Ids = new() { ["featureStateId"] = "4711", ["environmentApiKey"] = "env-KEY-1" };
+    private static readonly FlagBinding Flag = Binding("flagsmith", "new_checkout", new Dictionary<string, string> { ["featureStateId"] = "4711", ["environmentApiKey"] = "env-KEY-1" });
+
+    private static Task<RolloutHarness> Start(FeatureState state) => RolloutHarness.StartAsync(state.Handle, Settings, Flag);
 
     /// <summary>
     /// A feature state as Flagsmith's <c>FeatureStateSerializerBasic</c> (api/features/serializers.py: every model
@@ -68,13 +70,11 @@ public sealed class FlagsmithRolloutTests
     [Fact]
     public async Task Capture_gets_the_feature_state_and_reports_its_allocations()
     {
-        var state = new FeatureState(OneOption);
-        await using var server = await LoopbackServer.StartAsync(state.Handle);
-        await using var services = Build(Settings(server));
+        await using var harness = await Start(new FeatureState(OneOption));
 
-        var snapshot = await Rollout(services, "flagsmith").CaptureAsync(Binding("flagsmith", "new_checkout", Ids), default);
+        var snapshot = await harness.CaptureAsync();
 
-        AssertCall(Assert.Single(server.Requests), "GET");
+        AssertCall(Assert.Single(harness.Requests), "GET");
         Assert.Equal((0, true, "disabled, option 12 0%, control 100%"), (snapshot.RolloutPercent, snapshot.SupportsPercentages, snapshot.Summary));
         Assert.True(JsonNode.DeepEquals(
             JsonNode.Parse("{\"enabled\":false,\"multivariate_feature_state_values\":" + OneOption + "}"), JsonNode.Parse(snapshot.State)), snapshot.State);
@@ -84,21 +84,11 @@ public sealed class FlagsmithRolloutTests
     public async Task Set_10_50_100_then_restore_patches_the_option_allocation_and_then_the_captured_state()
     {
         var state = new FeatureState(OneOption);
-        await using var server = await LoopbackServer.StartAsync(state.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "flagsmith");
-        var flag = Binding("flagsmith", "new_checkout", Ids);
-        var before = await client.CaptureAsync(flag, default);
+        await using var harness = await Start(state);
 
-        var results = new List<RolloutWriteResult>();
-        foreach (var percent in new[] { 10, 50, 100 })
-        {
-            results.Add(await client.SetRolloutAsync(flag, before, percent, null, "stage", default));
-        }
+        var stages = await harness.StagesThenRestoreAsync(10, 50, 100);
 
-        var restored = await client.RestoreAsync(flag, before, "No-Go", default);
-
-        var requests = server.Requests;
+        var requests = harness.Requests;
         Assert.Equal(["GET", "GET", "PATCH", "GET", "GET", "PATCH", "GET", "GET", "PATCH", "GET", "GET", "PATCH", "GET"], requests.Select(r => r.Method));
         Assert.All(requests, r => AssertCall(r, r.Method));
         var patches = requests.Where(r => r.Method == "PATCH").ToArray();
@@ -109,33 +99,40 @@ public sealed class FlagsmithRolloutTests
             var expected = JsonNode.Parse(
                 $"{{\"enabled\":true,\"multivariate_feature_state_values\":[{{\"id\":91,\"multivariate_feature_option\":12,\"percentage_allocation\":{percent}}}]}}");
             Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(patches[stage].Body)), patches[stage].BodyText);
-            Assert.Equal(percent, results[stage].After!.RolloutPercent);
+            Assert.Equal(percent, stages.Sets[stage].After!.RolloutPercent);
         }
 
-        Assert.Equal("enabled, option 12 10%, control 90%", results[0].After!.Summary);
-        Assert.True(restored.Succeeded, restored.Detail);
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(before.State), JsonNode.Parse(patches[3].Body)), patches[3].BodyText);
+        Assert.Equal("enabled, option 12 10%, control 90%", stages.Sets[0].After!.Summary);
+        stages.AssertRestoredExactly();
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(stages.Before.State), JsonNode.Parse(patches[3].Body)), patches[3].BodyText);
         Assert.False(state.State["enabled"]!.GetValue<bool>());
-        Assert.Equal(before.Fingerprint, restored.After!.Fingerprint);
+    }
+
+    [Fact]
+    public async Task Setting_the_same_percentage_again_writes_nothing()
+    {
+        await using var harness = await Start(new FeatureState(OneOption));
+
+        var (again, sent) = await harness.SetTwiceAsync(50);
+
+        Assert.True(again.Succeeded, again.Detail);
+        Assert.Equal("GET", Assert.Single(sent).Method);
+        Assert.Equal(50, again.After!.RolloutPercent);
     }
 
     [Fact]
     public async Task With_several_options_the_variant_names_the_option_id_and_the_others_get_nothing()
     {
-        var state = new FeatureState(TwoOptions.Replace("\"percentage_allocation\":0.0}]", "\"percentage_allocation\":20.0}]", StringComparison.Ordinal), enabled: true);
-        await using var server = await LoopbackServer.StartAsync(state.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "flagsmith");
-        var flag = Binding("flagsmith", "new_checkout", Ids);
-        var before = await client.CaptureAsync(flag, default);
+        await using var harness = await Start(new FeatureState(TwoOptions.Replace("\"percentage_allocation\":0.0}]", "\"percentage_allocation\":20.0}]", StringComparison.Ordinal), enabled: true));
+        var before = await harness.CaptureAsync();
 
-        var unnamed = await client.SetRolloutAsync(flag, before, 10, null, "stage", default);
-        var named = await client.SetRolloutAsync(flag, before, 10, "12", "stage", default);
+        var unnamed = await harness.SetAsync(before, 10);
+        var named = await harness.SetAsync(before, 10, "12");
 
         Assert.False(unnamed.Succeeded);
         Assert.Contains("2 multivariate options (12, 13); name the one to roll out by its id", unnamed.Detail);
         Assert.True(named.Succeeded, named.Detail);
-        var patch = Assert.Single(server.Requests, r => r.Method == "PATCH");
+        var patch = Assert.Single(harness.Requests, r => r.Method == "PATCH");
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(
             "{\"enabled\":true,\"multivariate_feature_state_values\":[{\"id\":91,\"multivariate_feature_option\":12,\"percentage_allocation\":10}," +
             "{\"id\":92,\"multivariate_feature_option\":13,\"percentage_allocation\":0}]}"), JsonNode.Parse(patch.Body)), patch.BodyText);
@@ -145,16 +142,12 @@ public sealed class FlagsmithRolloutTests
     [Fact]
     public async Task A_feature_without_multivariate_options_is_on_off_only()
     {
-        var state = new FeatureState("[]");
-        await using var server = await LoopbackServer.StartAsync(state.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "flagsmith");
-        var flag = Binding("flagsmith", "new_checkout", Ids);
-        var before = await client.CaptureAsync(flag, default);
+        await using var harness = await Start(new FeatureState("[]"));
+        var before = await harness.CaptureAsync();
 
-        var half = await client.SetRolloutAsync(flag, before, 50, null, "stage", default);
-        var all = await client.SetRolloutAsync(flag, before, 100, null, "stage", default);
-        var restored = await client.RestoreAsync(flag, before, "abort", default);
+        var half = await harness.SetAsync(before, 50);
+        var all = await harness.SetAsync(before, 100);
+        var restored = await harness.RestoreAsync(before);
 
         Assert.Equal((false, 0, "disabled (on/off only)"), (before.SupportsPercentages, before.RolloutPercent, before.Summary));
         Assert.False(half.Succeeded);
@@ -162,7 +155,7 @@ public sealed class FlagsmithRolloutTests
         Assert.True(all.Succeeded, all.Detail);
         Assert.Equal(100, all.After!.RolloutPercent);
         Assert.True(restored.Succeeded, restored.Detail);
-        var patches = server.Requests.Where(r => r.Method == "PATCH").Select(r => r.BodyText).ToArray();
+        var patches = harness.Requests.Where(r => r.Method == "PATCH").Select(r => r.BodyText).ToArray();
         Assert.Equal(["{\"enabled\":true}", "{\"enabled\":false}"], patches);
     }
 
@@ -170,17 +163,14 @@ public sealed class FlagsmithRolloutTests
     public async Task The_fingerprint_ignores_version_and_update_time_and_notices_a_person_changing_an_allocation()
     {
         var state = new FeatureState(OneOption, enabled: true);
-        await using var server = await LoopbackServer.StartAsync(state.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "flagsmith");
-        var flag = Binding("flagsmith", "new_checkout", Ids);
-        var first = await client.CaptureAsync(flag, default);
+        await using var harness = await Start(state);
+        var first = await harness.CaptureAsync();
 
         state.State["version"] = 9;
         state.State["updated_at"] = "2026-12-06T04:00:00.000000Z";
-        var untouched = await client.CaptureAsync(flag, default);
+        var untouched = await harness.CaptureAsync();
         state.State["multivariate_feature_state_values"]![0]!["percentage_allocation"] = 35.0;
-        var changed = await client.CaptureAsync(flag, default);
+        var changed = await harness.CaptureAsync();
 
         Assert.Equal(first.Fingerprint, untouched.Fingerprint);
         Assert.NotEqual(first.Fingerprint, changed.Fingerprint);
@@ -190,13 +180,10 @@ public sealed class FlagsmithRolloutTests
     [Fact]
     public async Task A_provider_error_fails_naming_the_feature_state_without_the_key()
     {
-        await using var server = await ServerAnswering("{\"detail\":\"Invalid token ser.flagsmith-key\"}", 503);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "flagsmith");
-        var flag = Binding("flagsmith", "new_checkout", Ids);
+        await using var harness = await RolloutHarness.FailingAsync(503, "{\"detail\":\"Invalid token ser.flagsmith-key\"}", Settings, Flag);
 
-        var captured = await client.CaptureAsync(flag, default);
-        var set = await client.SetRolloutAsync(flag, captured, 10, null, "stage", default);
+        var captured = await harness.CaptureAsync();
+        var set = await harness.SetAsync(captured, 10);
 
         Assert.True(RollbackClientBase.IsUnknown(captured));
         Assert.False(set.Succeeded);

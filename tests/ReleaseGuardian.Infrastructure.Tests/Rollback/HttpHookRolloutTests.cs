@@ -38,7 +38,7 @@ public sealed class HttpHookRolloutTests
         ["Providers:http:Secret"] = "hook-signing-secret",
     };
 
-    private static FlagBinding Flag() => Binding("http", "new-checkout", project: "shop", environment: "prod");
+    private static readonly FlagBinding Flag = Binding("http", "new-checkout", project: "shop", environment: "prod");
 
     private static void AssertSigned(RecordedRequest request)
     {
@@ -60,19 +60,17 @@ public sealed class HttpHookRolloutTests
     public async Task Capture_set_100_set_0_and_restore_read_and_post_to_the_operators_hook_signed()
     {
         var hook = new ReadingHook();
-        await using var server = await LoopbackServer.StartAsync(hook.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "http");
+        await using var harness = await RolloutHarness.StartAsync(hook.Handle, Settings, Flag);
 
-        var before = await client.CaptureAsync(Flag(), default);
-        var on = await client.SetRolloutAsync(Flag(), before, 100, null, "stage 1/1", default);
-        var off = await client.SetRolloutAsync(Flag(), before, 0, null, "stage 0", default);
+        var before = await harness.CaptureAsync();
+        var on = await harness.SetAsync(before, 100, reason: "stage 1/1");
+        var off = await harness.SetAsync(before, 0, reason: "stage 0");
         hook.State = new JsonObject { ["enabled"] = true, ["variant"] = null };
-        var restored = await client.RestoreAsync(Flag(), before, "No-Go", default);
+        var restored = await harness.RestoreAsync(before);
 
-        Assert.False(client.SupportsPercentages);
+        Assert.False(harness.Client.SupportsPercentages);
         Assert.Equal((0, false, "off, variant 'legacy' (on/off only)"), (before.RolloutPercent, before.SupportsPercentages, before.Summary));
-        var requests = server.Requests;
+        var requests = harness.Requests;
         Assert.Equal(["GET", "POST", "GET", "POST", "GET", "POST", "GET"], requests.Select(r => r.Method));
         Assert.All(requests, r => Assert.Equal("/flags/hook", r.Path));
         Assert.All(requests, AssertSigned);
@@ -82,9 +80,7 @@ public sealed class HttpHookRolloutTests
         Assert.True(JsonNode.DeepEquals(Posted("setRollout", false, null, 0, "stage 0"), JsonNode.Parse(requests[3].Body)), requests[3].BodyText);
         Assert.True(JsonNode.DeepEquals(Posted("restore", false, "legacy", null, "No-Go"), JsonNode.Parse(requests[5].Body)), requests[5].BodyText);
         Assert.Equal((100, 0), (on.After!.RolloutPercent, off.After!.RolloutPercent));
-        Assert.True(restored.Succeeded, restored.Detail);
-        Assert.Equal(before.Fingerprint, restored.After!.Fingerprint);
-        Assert.Equal(before.State, restored.After.State);
+        new Stages(before, [on, off], restored).AssertRestoredExactly();
     }
 
     [Theory]
@@ -96,7 +92,7 @@ public sealed class HttpHookRolloutTests
         await using var services = Build(Settings(server));
         var snapshot = new FlagRolloutSnapshot("http", "{\"enabled\":false,\"variant\":null}", 0, "f", false, "off (on/off only)");
 
-        var result = await Rollout(services, "http").SetRolloutAsync(Flag(), snapshot, percent, null, "stage", default);
+        var result = await Rollout(services, "http").SetRolloutAsync(Flag, snapshot, percent, null, "stage", default);
 
         Assert.False(result.Succeeded);
         Assert.Contains($"has only on/off: {percent}% of flag 'new-checkout' cannot be served", result.Detail);
@@ -114,9 +110,9 @@ public sealed class HttpHookRolloutTests
         await using var services = Build(Settings(server));
         var client = Rollout(services, "http");
 
-        var before = await client.CaptureAsync(Flag(), default);
-        var on = await client.SetRolloutAsync(Flag(), before, 100, null, "stage", default);
-        var restored = await client.RestoreAsync(Flag(), before, "No-Go", default);
+        var before = await client.CaptureAsync(Flag, default);
+        var on = await client.SetRolloutAsync(Flag, before, 100, null, "stage", default);
+        var restored = await client.RestoreAsync(Flag, before, "No-Go", default);
 
         Assert.True(RollbackClientBase.IsUnknown(before));
         Assert.Contains("HTTP 405", before.Summary);
@@ -150,11 +146,9 @@ public sealed class HttpHookRolloutTests
     [Fact]
     public async Task A_hook_error_fails_with_its_status_and_without_the_token()
     {
-        await using var server = await ServerAnswering("{\"error\":\"rejected hook-token\"}", 500);
-        await using var services = Build(Settings(server));
-        var snapshot = new FlagRolloutSnapshot("http", "{\"enabled\":false,\"variant\":null}", 0, "f", false, "off (on/off only)");
+        await using var harness = await RolloutHarness.FailingAsync(500, "{\"error\":\"rejected hook-token\"}", Settings, Flag);
 
-        var result = await Rollout(services, "http").SetRolloutAsync(Flag(), snapshot, 100, null, "stage", default);
+        var result = await harness.SetAsync(new FlagRolloutSnapshot("http", "{\"enabled\":false,\"variant\":null}", 0, "f", false, "off (on/off only)"), 100);
 
         Assert.False(result.Succeeded);
         Assert.Contains("did not accept turning flag 'new-checkout' on", result.Detail);

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using CsCheck;
 using Microsoft.AspNetCore.Http;
-using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Core.Definitions;
 using ReleaseGuardian.Infrastructure.Rollback;
 using ReleaseGuardian.Testing;
@@ -61,7 +60,9 @@ public sealed class SplitRolloutTests
         ["Providers:split:ApiToken"] = "split-admin-key",
     };
 
-    private static FlagBinding Flag() => Binding("split", "flag_managed_by_github", Refs, environment: "Prod-Vacations");
+    private static readonly FlagBinding Flag = Binding("split", "flag_managed_by_github", Refs, environment: "Prod-Vacations");
+
+    private static Task<RolloutHarness> Start(SplitDefinition split) => RolloutHarness.StartAsync(split.Handle, Settings, Flag);
 
     private static JsonNode ExpectedPut(string defaultRule, string comment)
     {
@@ -80,13 +81,11 @@ public sealed class SplitRolloutTests
     [Fact]
     public async Task Capture_gets_the_definition_with_the_admin_key_and_reports_the_default_rule()
     {
-        var split = new SplitDefinition();
-        await using var server = await LoopbackServer.StartAsync(split.Handle);
-        await using var services = Build(Settings(server));
+        await using var harness = await Start(new SplitDefinition());
 
-        var snapshot = await Rollout(services, "split").CaptureAsync(Flag(), default);
+        var snapshot = await harness.CaptureAsync();
 
-        var get = Assert.Single(server.Requests);
+        var get = Assert.Single(harness.Requests);
         Assert.Equal(("GET", DefinitionPath, ""), (get.Method, get.Path, get.Query));
         Assert.Equal("Bearer split-admin-key", get.Header("Authorization"));
         Assert.Equal((0, true, "default rule 100% 'off', after 1 targeting rule(s)"), (snapshot.RolloutPercent, snapshot.SupportsPercentages, snapshot.Summary));
@@ -95,21 +94,11 @@ public sealed class SplitRolloutTests
     [Fact]
     public async Task Set_10_50_100_then_restore_puts_the_definition_with_new_default_buckets_and_then_the_captured_one()
     {
-        var split = new SplitDefinition();
-        await using var server = await LoopbackServer.StartAsync(split.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "split");
-        var before = await client.CaptureAsync(Flag(), default);
+        await using var harness = await Start(new SplitDefinition());
 
-        var results = new List<RolloutWriteResult>();
-        foreach (var percent in new[] { 10, 50, 100 })
-        {
-            results.Add(await client.SetRolloutAsync(Flag(), before, percent, null, $"stage {percent}%", default));
-        }
+        var stages = await harness.StagesThenRestoreAsync(10, 50, 100);
 
-        var restored = await client.RestoreAsync(Flag(), before, "No-Go", default);
-
-        var requests = server.Requests;
+        var requests = harness.Requests;
         Assert.Equal(["GET", "GET", "PUT", "GET", "GET", "PUT", "GET", "GET", "PUT", "GET", "GET", "PUT", "GET"], requests.Select(r => r.Method));
         Assert.All(requests, r => Assert.Equal((DefinitionPath, "", "Bearer split-admin-key"), (r.Path, r.Query, r.Header("Authorization"))));
         var puts = requests.Where(r => r.Method == "PUT").ToArray();
@@ -124,67 +113,56 @@ public sealed class SplitRolloutTests
         {
             var percent = new[] { 10, 50, 100 }[stage];
             Assert.True(JsonNode.DeepEquals(ExpectedPut(rules[stage], $"Release Guardian: stage {percent}%"), JsonNode.Parse(puts[stage].Body)), puts[stage].BodyText);
-            Assert.Equal(percent, results[stage].After!.RolloutPercent);
+            Assert.Equal(percent, stages.Sets[stage].After!.RolloutPercent);
         }
 
-        Assert.Equal("default rule 10% 'on' / 90% 'off', after 1 targeting rule(s)", results[0].After!.Summary);
-        Assert.True(restored.Succeeded, restored.Detail);
+        Assert.Equal("default rule 10% 'on' / 90% 'off', after 1 targeting rule(s)", stages.Sets[0].After!.Summary);
+        stages.AssertRestoredExactly();
         Assert.True(JsonNode.DeepEquals(ExpectedPut("[{\"treatment\":\"off\",\"size\":100}]", "Release Guardian: No-Go"), JsonNode.Parse(puts[3].Body)), puts[3].BodyText);
-        Assert.Equal(before.Fingerprint, restored.After!.Fingerprint);
-        Assert.Equal(before.State, restored.After.State);
     }
 
     [Fact]
     public async Task Setting_the_same_percentage_again_writes_nothing()
     {
-        var split = new SplitDefinition();
-        await using var server = await LoopbackServer.StartAsync(split.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "split");
-        var before = await client.CaptureAsync(Flag(), default);
-        await client.SetRolloutAsync(Flag(), before, 10, null, "stage", default);
-        var count = server.Requests.Count;
+        await using var harness = await Start(new SplitDefinition());
 
-        var again = await client.SetRolloutAsync(Flag(), before, 10, null, "stage", default);
+        var (again, sent) = await harness.SetTwiceAsync(10);
 
         Assert.True(again.Succeeded, again.Detail);
-        Assert.Equal("GET", Assert.Single(server.Requests.Skip(count)).Method);
+        Assert.Equal("GET", Assert.Single(sent).Method);
+        Assert.Equal(10, again.After!.RolloutPercent);
     }
 
     [Fact]
     public async Task A_killed_flag_or_an_unknown_treatment_is_refused_without_writing()
     {
         var split = new SplitDefinition();
-        await using var server = await LoopbackServer.StartAsync(split.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "split");
-        var before = await client.CaptureAsync(Flag(), default);
+        await using var harness = await Start(split);
+        var before = await harness.CaptureAsync();
 
-        var unknownTreatment = await client.SetRolloutAsync(Flag(), before, 10, "v2", "stage", default);
+        var unknownTreatment = await harness.SetAsync(before, 10, "v2");
         split.Stored["killed"] = true;
-        var killed = await client.SetRolloutAsync(Flag(), before, 10, null, "stage", default);
+        var killed = await harness.SetAsync(before, 10);
 
         Assert.False(unknownTreatment.Succeeded);
         Assert.Contains("treatment 'v2' is not one of the flag's treatments (on, off)", unknownTreatment.Detail);
         Assert.False(killed.Succeeded);
         Assert.Contains("killed in this environment", killed.Detail);
-        Assert.DoesNotContain(server.Requests, r => r.Method == "PUT");
+        Assert.DoesNotContain(harness.Requests, r => r.Method == "PUT");
     }
 
     [Fact]
     public async Task The_fingerprint_ignores_the_update_time_and_change_number_and_notices_a_person_changing_the_buckets()
     {
         var split = new SplitDefinition();
-        await using var server = await LoopbackServer.StartAsync(split.Handle);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "split");
-        var first = await client.CaptureAsync(Flag(), default);
+        await using var harness = await Start(split);
+        var first = await harness.CaptureAsync();
 
         split.Stored["lastUpdateTime"] = 1793573280574;
         split.Stored["changeNumber"] = 1793573280575;
-        var untouched = await client.CaptureAsync(Flag(), default);
+        var untouched = await harness.CaptureAsync();
         split.Stored["defaultRule"] = JsonNode.Parse("[{\"treatment\":\"on\",\"size\":30},{\"treatment\":\"off\",\"size\":70}]");
-        var changed = await client.CaptureAsync(Flag(), default);
+        var changed = await harness.CaptureAsync();
 
         Assert.Equal(first.Fingerprint, untouched.Fingerprint);
         Assert.NotEqual(first.Fingerprint, changed.Fingerprint);
@@ -194,12 +172,10 @@ public sealed class SplitRolloutTests
     [Fact]
     public async Task A_provider_error_fails_naming_the_flag_and_environment_without_the_key()
     {
-        await using var server = await ServerAnswering("{\"message\":\"token split-admin-key is not valid\"}", 401);
-        await using var services = Build(Settings(server));
-        var client = Rollout(services, "split");
+        await using var harness = await RolloutHarness.FailingAsync(401, "{\"message\":\"token split-admin-key is not valid\"}", Settings, Flag);
 
-        var captured = await client.CaptureAsync(Flag(), default);
-        var set = await client.SetRolloutAsync(Flag(), captured, 10, null, "stage", default);
+        var captured = await harness.CaptureAsync();
+        var set = await harness.SetAsync(captured, 10);
 
         Assert.True(RollbackClientBase.IsUnknown(captured));
         Assert.False(set.Succeeded);

@@ -76,6 +76,22 @@ internal sealed class RolloutHarness : IAsyncDisposable
         return (again, Requests.Skip(count).ToArray());
     }
 
+    /// <summary>
+    /// Against a failing service: the capture is unknown and a 10% set fails, naming <paramref name="what"/> and
+    /// <paramref name="status"/>, with <paramref name="secret"/> in neither.
+    /// </summary>
+    public async Task<(FlagRolloutSnapshot Captured, RolloutWriteResult Set)> AssertFailsAsync(string what, string status, string secret)
+    {
+        var captured = await CaptureAsync();
+        var set = await SetAsync(captured, 10);
+        Assert.True(Infrastructure.Rollback.RollbackClientBase.IsUnknown(captured), captured.Summary);
+        Assert.False(set.Succeeded);
+        Assert.Contains(what, set.Detail);
+        Assert.Contains(status, set.Detail);
+        Assert.DoesNotContain(secret, set.Detail + captured.Summary);
+        return (captured, set);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();

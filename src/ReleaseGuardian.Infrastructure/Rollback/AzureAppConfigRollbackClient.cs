@@ -18,7 +18,7 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// or <see cref="DefaultAzureCredential"/>, scope <c>Scope</c> (default https://appconfig.azure.com/.default).
 /// <c>ApiVersion</c> defaults to 1.0. The label comes from ProviderRefs/Settings <c>label</c> (none = null label).
 /// </summary>
-public sealed class AzureAppConfigRollbackClient(
+public sealed partial class AzureAppConfigRollbackClient(
     HttpClient http,
     IConfiguration configuration,
     ILogger<AzureAppConfigRollbackClient> logger,
@@ -55,30 +55,57 @@ public sealed class AzureAppConfigRollbackClient(
         }
 
         var auth = await AuthorizerAsync(cancellationToken).ConfigureAwait(false);
-        var uri = UriOf(endpoint, plan);
+        var label = Reference(plan, "label");
+        var write = await ReadEditWriteAsync(UriOf(endpoint, plan.Flag.Key, label), auth, plan.Flag.Key, current =>
+            TryEdit(current, enabled, out var body, out var problem) ? new KeyValueEdit(body, null) : new KeyValueEdit(null, problem), cancellationToken).ConfigureAwait(false);
+        return write.Status switch
+        {
+            KeyValueWriteStatus.Written => new RollbackOutcome.Succeeded(
+                $"Azure App Configuration feature flag '{plan.Flag.Key}'{LabelWords(label)} at {endpoint.Host} {OnOffWords(enabled)}.", write.Attempts),
+            KeyValueWriteStatus.ReadFailed => new RollbackOutcome.Failed(
+                Describe(write.Call!, write.Attempts, ReadFailure(write.Call!, plan.Flag.Key, label)), ManualSteps(plan, enabled), write.Attempts),
+            KeyValueWriteStatus.NotEditable => new RollbackOutcome.Failed(
+                $"Feature flag '{plan.Flag.Key}'{LabelWords(label)} could not be edited: {write.Problem}", ManualSteps(plan, enabled), write.Attempts),
+            _ => new RollbackOutcome.Failed(
+                Describe(write.Call!, write.Attempts, $"Feature flag '{plan.Flag.Key}'{LabelWords(label)} was not {OnOffWords(enabled)}"),
+                ManualSteps(plan, enabled),
+                write.Attempts),
+        };
+    }
+
+    /// <summary>What a failed read of the flag means: missing, or the read itself failed.</summary>
+    private static string ReadFailure(HttpCallResult read, string flagKey, string? label) =>
+        read.Status == HttpStatusCode.NotFound
+            ? $"Feature flag '{FeatureFlagPrefix}{flagKey}'{LabelWords(label)} was not found"
+            : $"Reading feature flag '{flagKey}'{LabelWords(label)} failed";
+
+    /// <summary>
+    /// Reads the flag's key-value, lets <paramref name="edit"/> compute the new one (null body: nothing to write) and
+    /// writes it with <c>If-Match</c> on the etag just read. After a 412 (a concurrent writer moved the etag on) it
+    /// reads and edits once more, so their change is the base of ours.
+    /// </summary>
+    private async Task<KeyValueWrite> ReadEditWriteAsync(
+        Uri uri, Action<HttpRequestMessage, byte[]> auth, string flagKey, Func<string?, KeyValueEdit> edit, CancellationToken cancellationToken)
+    {
         var writes = new WriteAttempts();
         HttpCallResult? lastWrite = null;
-
-        // One re-read after a 412: a concurrent writer moved the etag on; re-applying our edit on top of
-        // their value keeps their change and still restores ours.
         for (var round = 1; round <= 2; round++)
         {
-            using var get = new HttpRequestMessage(HttpMethod.Get, uri);
-            get.Headers.TryAddWithoutValidation("Accept", KeyValueMediaType + ", application/problem+json");
-            auth(get, []);
-            var read = await SendAsync(http, get, null, cancellationToken).ConfigureAwait(false);
+            var read = await ReadKeyValueAsync(uri, auth, cancellationToken).ConfigureAwait(false);
             if (!read.IsSuccess)
             {
-                var what = read.Status == HttpStatusCode.NotFound
-                    ? $"Feature flag '{FeatureFlagPrefix}{plan.Flag.Key}'{LabelWords(plan)} was not found"
-                    : $"Reading feature flag '{plan.Flag.Key}' failed";
-                return new RollbackOutcome.Failed(Describe(read, writes.Count, what), ManualSteps(plan, enabled), writes.Count);
+                return new KeyValueWrite(KeyValueWriteStatus.ReadFailed, read, null, writes.Count);
             }
 
-            if (!TryEdit(read.Body, enabled, out var body, out var problem))
+            var (body, problem) = edit(read.Body);
+            if (problem is not null)
             {
-                return new RollbackOutcome.Failed(
-                    $"Feature flag '{plan.Flag.Key}'{LabelWords(plan)} could not be edited: {problem}", ManualSteps(plan, enabled), writes.Count);
+                return new KeyValueWrite(KeyValueWriteStatus.NotEditable, read, problem, writes.Count);
+            }
+
+            if (body is null)
+            {
+                return new KeyValueWrite(KeyValueWriteStatus.Unchanged, read, null, writes.Count);
             }
 
             var etag = read.ETag ?? EtagFromBody(read.Body);
@@ -92,8 +119,7 @@ public sealed class AzureAppConfigRollbackClient(
             lastWrite = await SendAsync(http, put, writes, cancellationToken).ConfigureAwait(false);
             if (lastWrite.IsSuccess)
             {
-                return new RollbackOutcome.Succeeded(
-                    $"Azure App Configuration feature flag '{plan.Flag.Key}'{LabelWords(plan)} at {endpoint.Host} {OnOffWords(enabled)}.", writes.Count);
+                return new KeyValueWrite(KeyValueWriteStatus.Written, lastWrite, null, writes.Count);
             }
 
             if (lastWrite.Status != HttpStatusCode.PreconditionFailed)
@@ -101,13 +127,18 @@ public sealed class AzureAppConfigRollbackClient(
                 break;
             }
 
-            RollbackLog.PreconditionFailed(Logger, Provider, plan.Flag.Key, round + 1);
+            RollbackLog.PreconditionFailed(Logger, Provider, flagKey, round + 1);
         }
 
-        return new RollbackOutcome.Failed(
-            Describe(lastWrite!, writes.Count, $"Feature flag '{plan.Flag.Key}'{LabelWords(plan)} was not {OnOffWords(enabled)}"),
-            ManualSteps(plan, enabled),
-            writes.Count);
+        return new KeyValueWrite(KeyValueWriteStatus.WriteFailed, lastWrite, null, writes.Count);
+    }
+
+    private async Task<HttpCallResult> ReadKeyValueAsync(Uri uri, Action<HttpRequestMessage, byte[]> auth, CancellationToken cancellationToken)
+    {
+        using var get = new HttpRequestMessage(HttpMethod.Get, uri);
+        get.Headers.TryAddWithoutValidation("Accept", KeyValueMediaType + ", application/problem+json");
+        auth(get, []);
+        return await SendAsync(http, get, null, cancellationToken).ConfigureAwait(false);
     }
 
     private protected override string ManualSteps(RollbackPlan plan, bool turnOn)
@@ -115,7 +146,7 @@ public sealed class AzureAppConfigRollbackClient(
         var endpoint = EndpointOf();
         var label = Reference(plan, "label");
         return $"In the Azure portal open the App Configuration store{(endpoint is null ? "" : $" {endpoint.Host}")}, Operations > Feature manager, " +
-               $"flag '{plan.Flag.Key}'{LabelWords(plan)}, and set Enabled {(turnOn ? "on" : "off")}. Or run: " +
+               $"flag '{plan.Flag.Key}'{LabelWords(label)}, and set Enabled {(turnOn ? "on" : "off")}. Or run: " +
                $"az appconfig feature {(turnOn ? "enable" : "disable")} --endpoint {endpoint?.GetLeftPart(UriPartial.Authority) ?? "https://<store>.azconfig.io"} " +
                $"--auth-mode login --feature {plan.Flag.Key}{(label is null ? "" : $" --label {label}")} --yes";
     }
@@ -162,14 +193,13 @@ public sealed class AzureAppConfigRollbackClient(
         }
     }
 
-    private string LabelWords(RollbackPlan plan) => Reference(plan, "label") is { } label ? $" (label '{label}')" : "";
+    private static string LabelWords(string? label) => label is null ? "" : $" (label '{label}')";
 
-    private Uri UriOf(Uri endpoint, RollbackPlan plan)
+    private Uri UriOf(Uri endpoint, string flagKey, string? label)
     {
-        var label = Reference(plan, "label");
         var apiVersion = Settings.Get("ApiVersion") ?? "1.0";
         var query = (label is null ? "" : $"label={Uri.EscapeDataString(label)}&") + $"api-version={Uri.EscapeDataString(apiVersion)}";
-        return ProviderSettings.Combine(endpoint.AbsoluteUri, $"kv/{Uri.EscapeDataString(FeatureFlagPrefix)}{Segment(plan.Flag.Key)}?{query}");
+        return ProviderSettings.Combine(endpoint.AbsoluteUri, $"kv/{Uri.EscapeDataString(FeatureFlagPrefix)}{Segment(flagKey)}?{query}");
     }
 
     private Uri? EndpointOf()
@@ -211,3 +241,19 @@ public sealed class AzureAppConfigRollbackClient(
                $"--key {FeatureFlagPrefix}{plan.Flag.Key}{(label is null ? "" : $" --label {label}")} --fields value last_modified";
     }
 }
+
+/// <summary>The new key-value body (null: nothing to write), or why the flag cannot be edited.</summary>
+internal readonly record struct KeyValueEdit(byte[]? Body, string? Problem);
+
+/// <summary>How a read-edit-write of an App Configuration key-value ended.</summary>
+internal enum KeyValueWriteStatus
+{
+    Written,
+    Unchanged,
+    ReadFailed,
+    NotEditable,
+    WriteFailed,
+}
+
+/// <summary>The end of a read-edit-write: the last call (the read for ReadFailed/NotEditable/Unchanged), the problem, the write attempts.</summary>
+internal sealed record KeyValueWrite(KeyValueWriteStatus Status, HttpCallResult? Call, string? Problem, int Attempts);

@@ -12,7 +12,7 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// <c>Providers:configcat:BaseUrl</c> (default https://api.configcat.com), <c>Providers:configcat:Username</c>
 /// and <c>Providers:configcat:Password</c> (the Public Management API basic-auth credentials).
 /// </summary>
-public sealed class ConfigCatRollbackClient(HttpClient http, IConfiguration configuration, ILogger<ConfigCatRollbackClient> logger)
+public sealed partial class ConfigCatRollbackClient(HttpClient http, IConfiguration configuration, ILogger<ConfigCatRollbackClient> logger)
     : RollbackClientBase(ProviderName, configuration, logger)
 {
     /// <summary>The provider name.</summary>
@@ -43,9 +43,8 @@ public sealed class ConfigCatRollbackClient(HttpClient http, IConfiguration conf
                 "changeUnderTest.providerRefs or flag.settings"));
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Patch, UriOf(plan, environmentId, settingId)) { Content = JsonContent(BodyOf(enabled)) };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
-            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")));
+        var request = new HttpRequestMessage(HttpMethod.Patch, ValueUri(environmentId, settingId, Comment(plan))) { Content = JsonContent(BodyOf(enabled)) };
+        Authorize(request, username, password);
         var summary = $"ConfigCat setting '{plan.Flag.Key}' (id {settingId}) in environment {environmentId}: default value set to {(enabled ? "true" : "false")}.";
         return WriteOnceAsync(http, request, plan, enabled, summary, cancellationToken);
     }
@@ -56,13 +55,19 @@ public sealed class ConfigCatRollbackClient(HttpClient http, IConfiguration conf
         var (environmentId, settingId) = (Reference(plan, "environmentId"), Reference(plan, "settingId"));
         return environmentId is null || settingId is null
             ? steps
-            : steps + " Or run: " + Curl("PATCH", UriOf(plan, environmentId, settingId),
+            : steps + " Or run: " + Curl("PATCH", ValueUri(environmentId, settingId, Comment(plan)),
                 [("Content-Type", "application/json")], Encoding.UTF8.GetString(BodyOf(turnOn))) + " -u \"$CONFIGCAT_USERNAME:$CONFIGCAT_PASSWORD\"";
     }
 
-    private Uri UriOf(RollbackPlan plan, string environmentId, string settingId) => ProviderSettings.Combine(
+    /// <summary>The v2 value of a setting in an environment; <paramref name="reason"/> goes to the audit log (writes only).</summary>
+    private Uri ValueUri(string environmentId, string settingId, string? reason) => ProviderSettings.Combine(
         Settings.BaseUrl(DefaultBaseUrl)!,
-        $"v2/environments/{Segment(environmentId)}/settings/{Segment(settingId)}/value?reason={Uri.EscapeDataString(Comment(plan))}");
+        $"v2/environments/{Segment(environmentId)}/settings/{Segment(settingId)}/value" + (reason is null ? "" : $"?reason={Uri.EscapeDataString(reason)}"));
+
+    /// <summary>Basic auth with the Public Management API credentials.</summary>
+    private static void Authorize(HttpRequestMessage request, string username, string password) =>
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{username}:{password}")));
 
     private static byte[] BodyOf(bool enabled) => Json(w =>
     {

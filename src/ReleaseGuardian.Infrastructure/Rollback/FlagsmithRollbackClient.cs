@@ -11,7 +11,7 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// Settings). Config: <c>Providers:flagsmith:BaseUrl</c> (default https://api.flagsmith.com),
 /// <c>Providers:flagsmith:ApiToken</c> (sent as <c>Api-Key &lt;key&gt;</c>).
 /// </summary>
-public sealed class FlagsmithRollbackClient(HttpClient http, IConfiguration configuration, ILogger<FlagsmithRollbackClient> logger)
+public sealed partial class FlagsmithRollbackClient(HttpClient http, IConfiguration configuration, ILogger<FlagsmithRollbackClient> logger)
     : RollbackClientBase(ProviderName, configuration, logger)
 {
     /// <summary>The provider name.</summary>
@@ -43,7 +43,7 @@ public sealed class FlagsmithRollbackClient(HttpClient http, IConfiguration conf
         }
 
         var request = new HttpRequestMessage(HttpMethod.Patch, UriOf(environmentKey, featureStateId)) { Content = JsonContent(BodyOf(enabled)) };
-        request.Headers.TryAddWithoutValidation("Authorization", "Api-Key " + token);
+        Authorize(request, token);
         var summary = $"Flagsmith feature '{plan.Flag.Key}' (feature state {featureStateId}) {OnOffWords(enabled)}" +
                       (plan.RestoreTo.Variant is null ? "." : $"; value '{plan.RestoreTo.Variant}' not restored (enabled only).");
         return WriteOnceAsync(http, request, plan, enabled, summary, cancellationToken);
@@ -62,6 +62,10 @@ public sealed class FlagsmithRollbackClient(HttpClient http, IConfiguration conf
     private Uri UriOf(string environmentKey, string featureStateId) => ProviderSettings.Combine(
         Settings.BaseUrl(DefaultBaseUrl)!,
         $"api/v1/environments/{Segment(environmentKey)}/featurestates/{Segment(featureStateId)}/");
+
+    /// <summary>The Admin API key, sent as <c>Api-Key &lt;key&gt;</c>.</summary>
+    private static void Authorize(HttpRequestMessage request, string token) =>
+        request.Headers.TryAddWithoutValidation("Authorization", "Api-Key " + token);
 
     private static byte[] BodyOf(bool enabled) => Json(w =>
     {

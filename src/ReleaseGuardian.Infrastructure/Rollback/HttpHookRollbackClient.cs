@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using ReleaseGuardian.Application.Rollback;
+using ReleaseGuardian.Core.Definitions;
 using ReleaseGuardian.Infrastructure.Ingestion;
 
 namespace ReleaseGuardian.Infrastructure.Rollback;
@@ -14,7 +15,7 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// Optional <c>Providers:http:ApiToken</c> (Bearer) and <c>Providers:http:Secret</c>, which adds
 /// <c>X-Guardian-Signature: sha256=&lt;hex HMAC-SHA256(secret, body)&gt;</c>.
 /// </summary>
-public sealed class HttpHookRollbackClient(HttpClient http, IConfiguration configuration, ILogger<HttpHookRollbackClient> logger)
+public sealed partial class HttpHookRollbackClient(HttpClient http, IConfiguration configuration, ILogger<HttpHookRollbackClient> logger)
     : RollbackClientBase(ProviderName, configuration, logger)
 {
     /// <summary>The provider name.</summary>
@@ -25,38 +26,12 @@ public sealed class HttpHookRollbackClient(HttpClient http, IConfiguration confi
 
     private protected override Task<RollbackOutcome> RollBackCoreAsync(RollbackPlan plan, CancellationToken cancellationToken)
     {
-        var url = UrlOf(plan);
-        if (url is null)
+        if (HookUriOf(plan.Flag, out var problem) is not { } uri)
         {
-            return Task.FromResult<RollbackOutcome>(MissingReference(plan, "The hook URL", $"flag.settings.url or {Settings.KeyOf("Url")}"));
+            return Task.FromResult<RollbackOutcome>(new RollbackOutcome.Failed(problem, ManualSteps(plan, plan.RestoreTo.Enabled == true), 0));
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            return Task.FromResult<RollbackOutcome>(new RollbackOutcome.Failed(
-                "The hook URL (flag.settings.url) is not an absolute http(s) URL.", ManualSteps(plan, plan.RestoreTo.Enabled == true), 0));
-        }
-
-        if (!HookDestinations.IsConfigured(Configuration, uri))
-        {
-            // The token and the signature go only where the operator said; a definition may pick, never name.
-            return Task.FromResult<RollbackOutcome>(new RollbackOutcome.Failed(
-                $"The hook URL in flag.settings.url is not one the operator configured ({HookDestinations.UrlKey} or {HookDestinations.AllowListKey}); nothing was sent.",
-                ManualSteps(plan, plan.RestoreTo.Enabled == true), 0));
-        }
-
-        var body = BodyOf(plan);
-        var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = JsonContent(body) };
-        if (Settings.ApiToken is { } token)
-        {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        }
-
-        if (Settings.Get("Secret") is { } secret)
-        {
-            request.Headers.TryAddWithoutValidation(SignatureHeader, "sha256=" + HmacSignature.ComputeHex(secret, body));
-        }
-
+        var request = HookRequest(HttpMethod.Post, uri, BodyOf(plan));
         var summary = $"Rollback hook {uri.GetLeftPart(UriPartial.Path)} accepted the request to restore flag '{plan.Flag.Key}' to {plan.RestoreTo}.";
         return WriteOnceAsync(http, request, plan, plan.RestoreTo.Enabled ?? true, summary, cancellationToken);
     }
@@ -67,18 +42,65 @@ public sealed class HttpHookRollbackClient(HttpClient http, IConfiguration confi
 
     private string? UrlOf(RollbackPlan plan) => SettingOf(plan, "url") ?? Settings.Get("Url");
 
+    /// <summary>
+    /// The hook URL for <paramref name="flag"/> (Settings <c>url</c>, else <c>Providers:http:Url</c>), only when it is
+    /// an http(s) URL the operator configured; otherwise null and why (nothing may be sent).
+    /// </summary>
+    private Uri? HookUriOf(FlagBinding flag, out string problem)
+    {
+        var url = SettingOf(flag, "url") ?? Settings.Get("Url");
+        if (url is null)
+        {
+            problem = $"The hook URL is unknown: it was not found in flag.settings.url or {Settings.KeyOf("Url")}.";
+            return null;
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            problem = "The hook URL (flag.settings.url) is not an absolute http(s) URL.";
+            return null;
+        }
+
+        if (!HookDestinations.IsConfigured(Configuration, uri))
+        {
+            // The token and the signature go only where the operator said; a definition may pick, never name.
+            problem = $"The hook URL in flag.settings.url is not one the operator configured ({HookDestinations.UrlKey} or {HookDestinations.AllowListKey}); nothing was sent.";
+            return null;
+        }
+
+        problem = "";
+        return uri;
+    }
+
+    /// <summary>A request to the hook with the operator's Bearer token and the body's signature, where configured.</summary>
+    private HttpRequestMessage HookRequest(HttpMethod method, Uri uri, byte[] body)
+    {
+        var request = new HttpRequestMessage(method, uri);
+        if (method != HttpMethod.Get)
+        {
+            request.Content = JsonContent(body);
+        }
+
+        if (Settings.ApiToken is { } token)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (Settings.Get("Secret") is { } secret)
+        {
+            request.Headers.TryAddWithoutValidation(SignatureHeader, "sha256=" + HmacSignature.ComputeHex(secret, body));
+        }
+
+        return request;
+    }
+
     /// <summary>The hook's JSON body (documented in docs/rollback.md).</summary>
     internal static byte[] BodyOf(RollbackPlan plan) => Json(w =>
     {
         w.WriteStartObject();
         w.WriteString("guardianId", plan.GuardianId);
         w.WriteString("runId", plan.RunId);
-        w.WriteStartObject("flag");
-        w.WriteString("provider", plan.Flag.Provider);
-        w.WriteString("key", plan.Flag.Key);
-        WriteNullable(w, "project", plan.Flag.Project);
-        WriteNullable(w, "environment", plan.Flag.Environment);
-        w.WriteEndObject();
+        WriteFlag(w, plan.Flag);
         w.WriteStartObject("restoreTo");
         if (plan.RestoreTo.Enabled is { } enabled)
         {
@@ -99,6 +121,16 @@ public sealed class HttpHookRollbackClient(HttpClient http, IConfiguration confi
         w.WriteString("reason", plan.Reason);
         w.WriteEndObject();
     });
+
+    private static void WriteFlag(System.Text.Json.Utf8JsonWriter w, FlagBinding flag)
+    {
+        w.WriteStartObject("flag");
+        w.WriteString("provider", flag.Provider);
+        w.WriteString("key", flag.Key);
+        WriteNullable(w, "project", flag.Project);
+        WriteNullable(w, "environment", flag.Environment);
+        w.WriteEndObject();
+    }
 
     private static void WriteNullable(System.Text.Json.Utf8JsonWriter w, string name, string? value)
     {

@@ -13,7 +13,7 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// through the retrying HttpClient and turning any failure into <see cref="RollbackOutcome.Failed"/> with
 /// manual steps. Secrets configured for the provider are scrubbed from every reason.
 /// </summary>
-public abstract class RollbackClientBase : IFlagRollbackClient
+public abstract partial class RollbackClientBase : IFlagRollbackClient
 {
     private const int ExcerptLength = 200;
     private static readonly string[] SecretKeys = ["ApiToken", "Password", "Secret", "AdminKey", "ConnectionString", "BlobConnection"];
@@ -151,8 +151,11 @@ public abstract class RollbackClientBase : IFlagRollbackClient
         SettingOf(plan, name);
 
     /// <summary>A value from the binding's Settings (keys compare case-insensitively).</summary>
-    private protected static string? SettingOf(RollbackPlan plan, string name) =>
-        NonEmpty(plan.Flag.Settings.FirstOrDefault(s => string.Equals(s.Key, name, StringComparison.OrdinalIgnoreCase)).Value);
+    private protected static string? SettingOf(RollbackPlan plan, string name) => SettingOf(plan.Flag, name);
+
+    /// <summary>A value from <paramref name="flag"/>'s Settings (keys compare case-insensitively).</summary>
+    private protected static string? SettingOf(Core.Definitions.FlagBinding flag, string name) =>
+        NonEmpty(flag.Settings.FirstOrDefault(s => string.Equals(s.Key, name, StringComparison.OrdinalIgnoreCase)).Value);
 
     /// <summary>The audit comment sent to providers that take one.</summary>
     private protected static string Comment(RollbackPlan plan) =>

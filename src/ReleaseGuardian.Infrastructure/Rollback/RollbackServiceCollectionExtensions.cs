@@ -18,7 +18,8 @@ public static class RollbackServiceCollectionExtensions
     /// Registers every <see cref="IFlagRollbackClient"/> (one typed HttpClient each, retried on 5xx, 408, 429
     /// and transport errors with exponential backoff per <see cref="RollbackOptions"/>) and the
     /// <see cref="IFlagRollbackClientCatalog"/>. Provider settings are read from <paramref name="configuration"/>
-    /// (<c>Providers:{provider}:...</c>) at call time.
+    /// (<c>Providers:{provider}:...</c>) at call time. The clients that also set rollout percentages are registered
+    /// as <see cref="IFlagRolloutClient"/> too.
     /// </summary>
     public static IServiceCollection AddFlagRollback(this IServiceCollection services, IConfiguration configuration)
     {
@@ -87,8 +88,7 @@ public static class RollbackServiceCollectionExtensions
         client.AddHttpMessageHandler<WriteAttemptCountingHandler>();
         services.AddTransient<IFlagRollbackClient>(sp => sp.GetRequiredService<TClient>());
 
-        // A provider whose rollback client also sets rollout percentages (release plans) is that provider's
-        // IFlagRolloutClient too: same settings, same HttpClient and outbound policy.
+        // A provider's rollout client is its rollback client: same settings, auth, retries and outbound policy.
         if (typeof(IFlagRolloutClient).IsAssignableFrom(typeof(TClient)))
         {
             services.AddTransient(sp => (IFlagRolloutClient)sp.GetRequiredService<TClient>());

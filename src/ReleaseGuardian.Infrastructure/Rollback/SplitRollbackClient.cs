@@ -12,7 +12,7 @@ namespace ReleaseGuardian.Infrastructure.Rollback;
 /// carried one (the Admin API takes an id or a name; an id survives a rename), else the environment name. Config: <c>Providers:split:BaseUrl</c> (default https://api.split.io),
 /// <c>Providers:split:ApiToken</c> (an Admin API key, Bearer).
 /// </summary>
-public sealed class SplitRollbackClient(HttpClient http, IConfiguration configuration, ILogger<SplitRollbackClient> logger)
+public sealed partial class SplitRollbackClient(HttpClient http, IConfiguration configuration, ILogger<SplitRollbackClient> logger)
     : RollbackClientBase(ProviderName, configuration, logger)
 {
     /// <summary>The provider name.</summary>
@@ -52,7 +52,7 @@ public sealed class SplitRollbackClient(HttpClient http, IConfiguration configur
         {
             Content = JsonContent(BodyOf(plan)),
         };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        Authorize(request, token);
         var summary = $"Split feature flag '{plan.Flag.Key}' {(enabled ? "restored (un-killed)" : "killed")} in environment '{environment}'.";
         return WriteOnceAsync(http, request, plan, enabled, summary, cancellationToken);
     }
@@ -72,9 +72,17 @@ public sealed class SplitRollbackClient(HttpClient http, IConfiguration configur
 
     private string? WorkspaceOf(RollbackPlan plan) => Reference(plan, "workspaceId") ?? Settings.Get("WorkspaceId");
 
-    private Uri UriOf(string workspaceId, string flag, string environment, bool restore) => ProviderSettings.Combine(
+    private Uri UriOf(string workspaceId, string flag, string environment, bool restore) =>
+        new(DefinitionUri(workspaceId, flag, environment).AbsoluteUri + (restore ? "/restore" : "/kill"));
+
+    /// <summary>The feature flag's definition in one environment (Admin API v2).</summary>
+    private Uri DefinitionUri(string workspaceId, string flag, string environment) => ProviderSettings.Combine(
         Settings.BaseUrl(DefaultBaseUrl)!,
-        $"internal/api/v2/splits/ws/{Segment(workspaceId)}/{Segment(flag)}/environments/{Segment(environment)}/{(restore ? "restore" : "kill")}");
+        $"internal/api/v2/splits/ws/{Segment(workspaceId)}/{Segment(flag)}/environments/{Segment(environment)}");
+
+    /// <summary>The Admin API key, Bearer.</summary>
+    private static void Authorize(HttpRequestMessage request, string token) =>
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
 
     private static byte[] BodyOf(RollbackPlan plan) => Json(w =>
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Infrastructure.Composition;
 using ReleaseGuardian.Testing;
 
@@ -31,5 +32,25 @@ public sealed class ReleaseGuardianCompositionTests
         Assert.DoesNotContain("s3cr3t", text, StringComparison.Ordinal);
         Assert.Contains("end of the middleware pipeline", text, StringComparison.Ordinal);
         Assert.Contains("accepted 1 event", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("azureappconfig", true)]
+    [InlineData("configcat", true)]
+    [InlineData("flagsmith", true)]
+    [InlineData("split", true)]
+    [InlineData("http", false)]
+    public void Either_host_gets_a_rollout_client_for_the_provider_saying_whether_it_has_percentages(string provider, bool percentages)
+    {
+        var services = new ServiceCollection();
+        services.AddReleaseGuardian(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
+        }).Build());
+        using var built = services.BuildServiceProvider();
+
+        var client = Assert.Single(built.GetServices<IFlagRolloutClient>(), c => c.Provider == provider);
+
+        Assert.Equal(percentages, client.SupportsPercentages);
     }
 }

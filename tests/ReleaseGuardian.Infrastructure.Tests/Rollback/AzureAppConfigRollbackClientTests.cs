@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Core;
@@ -8,98 +6,23 @@ using Microsoft.Extensions.DependencyInjection;
 using ReleaseGuardian.Application.Rollback;
 using ReleaseGuardian.Core.Flags;
 using ReleaseGuardian.Testing;
+using static ReleaseGuardian.Infrastructure.Tests.Rollback.AppConfigurationStore;
 using static ReleaseGuardian.Infrastructure.Tests.Rollback.RollbackTestHost;
 
 namespace ReleaseGuardian.Infrastructure.Tests.Rollback;
 
 public sealed class AzureAppConfigRollbackClientTests
 {
-    private const string Secret = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb25seQ==";
     private const string FlagValue =
         "{\"id\":\"new-checkout\",\"description\":\"New checkout\",\"enabled\":true,\"conditions\":{\"client_filters\":[{\"name\":\"Microsoft.Percentage\",\"parameters\":{\"Value\":50}}]}}";
-
-    /// <summary>A store holding one feature flag; a PUT with the current etag replaces it, otherwise 412.</summary>
-    private sealed class FakeStore
-    {
-        private readonly Lock _gate = new();
-        public string Value { get; set; } = FlagValue;
-        public int Version { get; set; } = 1;
-        public Action? BeforeNextPut { get; set; }
-
-        public string ETag => $"\"etag-{Version}\"";
-
-        public async Task Handle(RecordedRequest request, HttpContext context)
-        {
-            context.Response.ContentType = "application/vnd.microsoft.appconfig.kv+json; charset=utf-8";
-            if (request.Method == "GET")
-            {
-                string body;
-                lock (_gate)
-                {
-                    context.Response.Headers.ETag = ETag;
-                    body = new JsonObject
-                    {
-                        ["etag"] = $"etag-{Version}",
-                        ["key"] = ".appconfig.featureflag/new-checkout",
-                        ["label"] = "prod",
-                        ["content_type"] = "application/vnd.microsoft.appconfig.ff+json;charset=utf-8",
-                        ["value"] = Value,
-                        ["tags"] = new JsonObject { ["owner"] = "team-checkout" },
-                        ["locked"] = false,
-                    }.ToJsonString();
-                }
-
-                await context.Response.WriteAsync(body);
-                return;
-            }
-
-            var before = BeforeNextPut;
-            BeforeNextPut = null;
-            before?.Invoke();
-            lock (_gate)
-            {
-                if (request.Header("If-Match") != ETag)
-                {
-                    context.Response.StatusCode = 412;
-                    return;
-                }
-
-                Value = JsonDocument.Parse(request.Body).RootElement.GetProperty("value").GetString()!;
-                Version++;
-            }
-
-            await context.Response.WriteAsync("{}");
-        }
-    }
-
-    private static Dictionary<string, string?> HmacSettings(LoopbackServer server) => new()
-    {
-        ["Providers:azureappconfig:Endpoint"] = BaseUrl(server),
-        ["Providers:azureappconfig:Credential"] = "rg-cred-id",
-        ["Providers:azureappconfig:Secret"] = Secret,
-    };
 
     private static RollbackPlan PlanFor(bool enabled) =>
         Plan("azureappconfig", "new-checkout", new FlagState(enabled), refs: new Dictionary<string, string> { ["label"] = "prod" });
 
-    /// <summary>Recomputes the HMAC from the request as received, independently of the client's code.</summary>
-    private static void AssertSignedCorrectly(RecordedRequest request)
-    {
-        var hash = Convert.ToBase64String(SHA256.HashData(request.Body));
-        Assert.Equal(hash, request.Header("x-ms-content-sha256"));
-        var date = request.Header("x-ms-date")!;
-        Assert.True(DateTimeOffset.TryParse(date, out _), "x-ms-date is a date");
-        var stringToSign = $"{request.Method}\n{request.Path}{request.Query}\n{date};{request.Header("Host")};{hash}";
-        var expected = Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(Secret), Encoding.UTF8.GetBytes(stringToSign)));
-        Assert.Equal(
-            $"HMAC-SHA256 Credential=rg-cred-id&SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={expected}",
-            request.Header("Authorization"));
-    }
-
     [Fact]
     public async Task Turning_off_reads_the_flag_sets_enabled_and_writes_it_back_with_if_match_signed_with_hmac()
     {
-        var store = new FakeStore();
+        var store = new AppConfigurationStore(FlagValue);
         await using var server = await LoopbackServer.StartAsync(store.Handle);
         await using var services = Build(HmacSettings(server));
 
@@ -130,7 +53,7 @@ public sealed class AzureAppConfigRollbackClientTests
     [Fact]
     public async Task A_precondition_failure_re_reads_and_keeps_the_other_writers_change()
     {
-        var store = new FakeStore();
+        var store = new AppConfigurationStore(FlagValue);
         store.BeforeNextPut = () =>
         {
             // Another writer edits the description between our read and our write.
@@ -203,7 +126,7 @@ public sealed class AzureAppConfigRollbackClientTests
     [Fact]
     public async Task Without_an_hmac_secret_an_entra_token_for_app_configuration_is_used()
     {
-        var store = new FakeStore();
+        var store = new AppConfigurationStore(FlagValue);
         var credential = new StaticTokenCredential();
         await using var server = await LoopbackServer.StartAsync(store.Handle);
         await using var services = Build(

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Application.Rollback;
 using ReleaseGuardian.Core.Definitions;
 using ReleaseGuardian.Core.Flags;
@@ -31,6 +32,13 @@ internal static class RollbackTestHost
     public static IFlagRollbackClient Client(ServiceProvider services, string provider) =>
         services.GetRequiredService<IFlagRollbackClientCatalog>().Find(provider)
         ?? throw new InvalidOperationException($"no client for {provider}");
+
+    public static IFlagRolloutClient Rollout(ServiceProvider services, string provider) =>
+        services.GetServices<IFlagRolloutClient>().SingleOrDefault(c => string.Equals(c.Provider, provider, StringComparison.OrdinalIgnoreCase))
+        ?? throw new InvalidOperationException($"no rollout client for {provider}");
+
+    public static FlagBinding Binding(string provider, string key, IReadOnlyDictionary<string, string>? settings = null, string? project = null, string? environment = null) =>
+        new(provider, key, project, environment) { Settings = settings ?? new Dictionary<string, string>() };
 
     public static RollbackPlan Plan(
         string provider,

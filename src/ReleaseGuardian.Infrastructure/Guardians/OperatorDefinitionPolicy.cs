@@ -32,11 +32,12 @@ public sealed class OperatorDefinitionPolicy(IConfiguration configuration, IOpti
             CheckDestination("metrics.url", metricsUrl, errors);
         }
 
-        if (definition.LoadTest is { Launcher: LoadTestLaunchers.Http, Url: { } launcherUrl })
+        if (definition.LoadTest?.Url is { } launcherUrl)
         {
             var before = errors.Count;
             CheckDestination("loadTest.url", launcherUrl, errors);
-            if (errors.Count == before && LoadTestDestinations.ProblemWith(configuration, launcherUrl) is { } notAllowed)
+            if (errors.Count == before && definition.LoadTest.Launcher == LoadTestLaunchers.Http
+                && LoadTestDestinations.ProblemWith(configuration, launcherUrl) is { } notAllowed)
             {
                 errors.Add(new DefinitionError("loadTest.url", notAllowed.StartsWith("loadTest.url ", StringComparison.Ordinal)
                     ? notAllowed["loadTest.url ".Length..]

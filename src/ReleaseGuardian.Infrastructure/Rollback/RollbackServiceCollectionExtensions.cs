@@ -60,13 +60,19 @@ public static class RollbackServiceCollectionExtensions
         client.AddResilienceHandler("rollback-retry", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<RollbackOptions>>().Value;
+                if (options.MaxAttempts <= 1)
+                {
+                    // One attempt means no retry strategy at all: Polly refuses a retry of zero attempts.
+                    return;
+                }
+
                 var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TClient));
                 pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
                     // Transient = 5xx, 408, 429 and transport errors; other 4xx are the caller's fault and final, and
                     // so is a refusal by the outbound policy.
                     ShouldHandle = args => ValueTask.FromResult(OutboundPolicy.IsTransient(args.Outcome)),
-                    MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                    MaxRetryAttempts = options.MaxAttempts - 1,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     Delay = TimeSpan.FromMilliseconds(Math.Max(0, options.RetryBaseDelayMs)),

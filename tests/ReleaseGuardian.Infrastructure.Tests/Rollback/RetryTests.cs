@@ -87,4 +87,17 @@ public sealed class RetryTests
         Assert.Contains("transport error", failed.Reason);
         Assert.Equal(2, failed.Attempts);
     }
+
+    [Fact]
+    public async Task One_attempt_configured_means_a_server_error_is_final_after_one_request()
+    {
+        await using var server = await ServerAnswering("{}", 503, 200);
+        await using var services = Build(new Dictionary<string, string?>(GrowthBookAt(server)) { ["Rollback:MaxAttempts"] = "1" });
+
+        var outcome = await Client(services, "growthbook").RollBackAsync(Plan("growthbook", "new-checkout", new FlagState(false)), default);
+
+        var failed = Assert.IsType<RollbackOutcome.Failed>(outcome);
+        Assert.Equal(1, failed.Attempts);
+        Assert.Single(server.Requests);
+    }
 }

@@ -101,16 +101,16 @@ public sealed partial class BuiltInLoadTestLauncher(
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Built-in load test {TestId} of {Guardian} started: {Requests} requests at {Rate}/s")]
+    [LoggerMessage(EventId = 4701, Level = LogLevel.Information, Message = "Built-in load test {TestId} of {Guardian} started: {Requests} requests at {Rate}/s")]
     private static partial void LogStarted(ILogger logger, string guardian, string testId, int requests, int rate);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Built-in load test {TestId} of {Guardian} was launched again; the run already started is kept")]
+    [LoggerMessage(EventId = 4702, Level = LogLevel.Information, Message = "Built-in load test {TestId} of {Guardian} was launched again; the run already started is kept")]
     private static partial void LogRepeated(ILogger logger, string guardian, string testId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Built-in load test {TestId} of {Guardian}: the result webhook answered HTTP {StatusCode}")]
+    [LoggerMessage(EventId = 4703, Level = LogLevel.Information, Message = "Built-in load test {TestId} of {Guardian}: the result webhook answered HTTP {StatusCode}")]
     private static partial void LogDelivered(ILogger logger, string guardian, string testId, int statusCode);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Built-in load test {TestId} of {Guardian}: the result was not delivered ({Error})")]
+    [LoggerMessage(EventId = 4704, Level = LogLevel.Warning, Message = "Built-in load test {TestId} of {Guardian}: the result was not delivered ({Error})")]
     private static partial void LogUndelivered(ILogger logger, string guardian, string testId, string error);
 }
 

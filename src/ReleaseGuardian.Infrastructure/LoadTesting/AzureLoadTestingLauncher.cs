@@ -386,12 +386,12 @@ public sealed partial class AzureLoadTestingLauncher(
     [GeneratedRegex(@"^[a-z0-9_-]{2,50}\z", RegexOptions.CultureInvariant)]
     private static partial Regex RunIdRegex();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Azure Load Testing run {RunId} for load test {TestId} of {Guardian} requested at {Host}: HTTP {StatusCode}")]
+    [LoggerMessage(EventId = 4411, Level = LogLevel.Information, Message = "Azure Load Testing run {RunId} for load test {TestId} of {Guardian} requested at {Host}: HTTP {StatusCode}")]
     private static partial void LogLaunch(ILogger logger, string guardian, string testId, string runId, string host, int statusCode);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Azure Load Testing run {RunId} is {Status}")]
+    [LoggerMessage(EventId = 4412, Level = LogLevel.Debug, Message = "Azure Load Testing run {RunId} is {Status}")]
     private static partial void LogStatus(ILogger logger, string runId, string status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Azure Load Testing at {Host} answered a redirect (HTTP {StatusCode}); not followed")]
+    [LoggerMessage(EventId = 4413, Level = LogLevel.Warning, Message = "Azure Load Testing at {Host} answered a redirect (HTTP {StatusCode}); not followed")]
     private static partial void LogRedirect(ILogger logger, string host, int statusCode);
 }

@@ -76,10 +76,10 @@ public sealed partial class HttpLoadTestLauncher(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Load test {TestId} of {Guardian} not launched: its loadTest.url is not on LoadTest:AllowedUrls")]
+    [LoggerMessage(EventId = 4401, Level = LogLevel.Warning, Message = "Load test {TestId} of {Guardian} not launched: its loadTest.url is not on LoadTest:AllowedUrls")]
     private static partial void LogRefused(ILogger logger, string guardian, string testId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Load test {TestId} of {Guardian} launched at {Host}: HTTP {StatusCode}")]
+    [LoggerMessage(EventId = 4402, Level = LogLevel.Information, Message = "Load test {TestId} of {Guardian} launched at {Host}: HTTP {StatusCode}")]
     private static partial void LogLaunch(ILogger logger, string guardian, string testId, string host, int statusCode);
 }
 

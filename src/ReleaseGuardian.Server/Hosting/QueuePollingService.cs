@@ -44,6 +44,6 @@ internal abstract partial class QueuePollingService(ILogger logger) : Background
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Consumer} could not poll its queue; retrying")]
+    [LoggerMessage(EventId = 4501, Level = LogLevel.Warning, Message = "{Consumer} could not poll its queue; retrying")]
     private static partial void LogPollFailed(ILogger logger, string consumer, Exception exception);
 }

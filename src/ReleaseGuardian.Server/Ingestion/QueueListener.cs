@@ -77,6 +77,6 @@ internal sealed partial class QueueListener(
     }
 
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue message {MessageId} failed on dequeue {DequeueCount}: {Reason}")]
+    [LoggerMessage(EventId = 4502, Level = LogLevel.Warning, Message = "Queue message {MessageId} failed on dequeue {DequeueCount}: {Reason}")]
     private static partial void LogMessageFailed(ILogger logger, string messageId, long dequeueCount, string reason);
 }

@@ -33,6 +33,6 @@ internal sealed partial class ReleaseActivity(string name, IServiceScopeFactory 
         return JsonSerializer.Serialize(resultJson, WorkflowJsonContext.Default.String);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Activity {Activity} of workflow instance {InstanceId} runs (delivery {DeliveryAttempt})")]
+    [LoggerMessage(EventId = 4503, Level = LogLevel.Information, Message = "Activity {Activity} of workflow instance {InstanceId} runs (delivery {DeliveryAttempt})")]
     private static partial void LogActivityStarted(ILogger logger, string activity, string instanceId, long? deliveryAttempt);
 }

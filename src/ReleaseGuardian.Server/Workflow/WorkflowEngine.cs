@@ -81,12 +81,12 @@ internal sealed partial class WorkflowEngine(DurableTaskHub hub, IServiceScopeFa
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Workflow engine started on task hub {TaskHub} ({Partitions} partition(s), worker {WorkerId})")]
+    [LoggerMessage(EventId = 4504, Level = LogLevel.Information, Message = "Workflow engine started on task hub {TaskHub} ({Partitions} partition(s), worker {WorkerId})")]
     private static partial void LogStarted(ILogger logger, string taskHub, int partitions, string workerId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Workflow engine on task hub {TaskHub} still releasing its partition lease at the end of the shutdown timeout; not waiting for it")]
+    [LoggerMessage(EventId = 4505, Level = LogLevel.Information, Message = "Workflow engine on task hub {TaskHub} still releasing its partition lease at the end of the shutdown timeout; not waiting for it")]
     private static partial void LogStopUnfinished(ILogger logger, string taskHub);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow engine could not start on task hub {TaskHub} (attempt {Attempt}); trying again")]
+    [LoggerMessage(EventId = 4506, Level = LogLevel.Warning, Message = "Workflow engine could not start on task hub {TaskHub} (attempt {Attempt}); trying again")]
     private static partial void LogStartFailed(ILogger logger, string taskHub, int attempt, Exception exception);
 }

@@ -39,7 +39,7 @@ internal sealed partial class WorkflowOrchestration<TInput, TOutput>(
         return startedByParent ? JsonSerializer.Serialize(outputJson, WorkflowJsonContext.Default.String) : outputJson;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Workflow instance {InstanceId} completed ({Orchestrator})")]
+    [LoggerMessage(EventId = 4507, Level = LogLevel.Information, Message = "Workflow instance {InstanceId} completed ({Orchestrator})")]
     private static partial void LogCompleted(ILogger logger, string instanceId, string orchestrator);
 
     public override string? GetStatus() => _context?.CustomStatusJson;

@@ -19,6 +19,8 @@ public sealed class LogEventIdTests
             .ToList();
 
         Assert.NotEmpty(messages);
+        var unnumbered = messages.Where(x => x.Attribute!.EventId < 0).Select(x => x.Method.DeclaringType!.Name + "." + x.Method.Name).ToList();
+        Assert.True(unnumbered.Count == 0, "Logged events without an id:\n" + string.Join('\n', unnumbered));
         var reused = messages
             .GroupBy(x => x.Attribute!.EventId)
             .Where(g => g.Count() > 1)

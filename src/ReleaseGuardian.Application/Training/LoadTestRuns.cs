@@ -26,8 +26,9 @@ public static class LoadTestRuns
     /// <param name="purpose">training or validation.</param>
     /// <param name="timeout">How long the result is awaited after the launch.</param>
     /// <param name="progress">Called with each step's line for the custom status ("launching", "waiting for", "evaluating").</param>
+    /// <param name="releaseId">The release whose stage this validates (its evaluation then leaves rollback and notice to the release).</param>
     public static async Task<LoadTestRunOutcome> LaunchAndEvaluateAsync(
-        IWorkflowContext context, string guardianId, string testId, string purpose, TimeSpan timeout, Action<string> progress)
+        IWorkflowContext context, string guardianId, string testId, string purpose, TimeSpan timeout, Action<string> progress, string? releaseId = null)
     {
         progress($"launching {testId}");
         var launch = await context.CallActivityAsync<LaunchLoadTestResult>(
@@ -50,7 +51,7 @@ public static class LoadTestRuns
         var evaluation = await context.CallSubOrchestratorAsync<EvaluationOutcome>(
             WorkflowNames.ReleaseWorkflow,
             WorkflowNames.InstanceId(notice.Evaluation.GuardianId, notice.Evaluation.RunId),
-            notice.Evaluation);
+            releaseId is null ? notice.Evaluation : notice.Evaluation with { ReleaseId = releaseId });
         return evaluation.Status is "fail" or "error"
             ? new LoadTestRunOutcome(TrainingRunResults.Failed, evaluation.Headline, evaluation)
             : new LoadTestRunOutcome(TrainingRunResults.Counted, evaluation.Headline, evaluation);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Application.Rollback;
 using ReleaseGuardian.Infrastructure.Outbound;
 
@@ -16,7 +17,7 @@ public static class RollbackServiceCollectionExtensions
     /// <summary>
     /// Registers every <see cref="IFlagRollbackClient"/> (one typed HttpClient each, retried on 5xx, 408, 429
     /// and transport errors with exponential backoff per <see cref="RollbackOptions"/>) and the
-    /// <see cref="IFlagRollbackClientCatalog"/>. Provider settings are read from <paramref name="configuration"/>
+    /// <see cref="IFlagRollbackClientCatalog"/>, and the release rollout clients (<see cref="IFlagRolloutClient"/>). Provider settings are read from <paramref name="configuration"/>
     /// (<c>Providers:{provider}:...</c>) at call time.
     /// </summary>
     public static IServiceCollection AddFlagRollback(this IServiceCollection services, IConfiguration configuration)
@@ -42,6 +43,10 @@ public static class RollbackServiceCollectionExtensions
         AddHttpClient<HttpHookRollbackClient>(services);
         services.TryAddTransient<FlagdRollbackClient>();
         services.AddTransient<IFlagRollbackClient>(sp => sp.GetRequiredService<FlagdRollbackClient>());
+
+        // Release rollouts: one IFlagRolloutClient per provider, next to its rollback client.
+        services.TryAddTransient<FlagdRolloutClient>();
+        services.AddTransient<IFlagRolloutClient>(sp => sp.GetRequiredService<FlagdRolloutClient>());
 
         services.TryAddTransient<IFlagRollbackClientCatalog, FlagRollbackClients>();
         return services;

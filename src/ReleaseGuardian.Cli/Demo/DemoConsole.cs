@@ -6,7 +6,8 @@ using Spectre.Console;
 namespace ReleaseGuardian.Cli.Demo;
 
 /// <summary>
-/// Shows the demo live with Spectre.Console: a chapter rule per stage, a progress bar while a load test runs,
+/// Shows the demo live with Spectre.Console: a chapter rule per stage, one line per new custom status of the
+/// baseline training orchestration (<c>training k/N: ...</c>), a progress bar while a validation load test runs,
 /// the guardian's workflow step while it evaluates (the orchestration's custom status), and one verdict line
 /// per run. On a console that is not interactive (output redirected, CI) it writes plain lines instead.
 /// </summary>
@@ -19,6 +20,7 @@ public sealed class DemoConsole(IAnsiConsole console) : IDemoProgress
     private ProgressTask? _task;
     private TaskCompletionSource? _done;
     private string? _lastStep;
+    private string? _lastTraining;
 
     /// <inheritdoc />
     public void Stage(string title)
@@ -91,6 +93,27 @@ public sealed class DemoConsole(IAnsiConsole console) : IDemoProgress
         }
 
         _lastStep = step;
+    }
+
+    /// <inheritdoc />
+    public void Training(WorkflowState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        // One line per new custom status: the status route is polled often, and the same line would repeat otherwise. An
+        // instance that has not set one yet (Pending) has nothing to say; one that ended badly says how.
+        var ended = state.RuntimeStatus is not ("Running" or "Pending" or "Completed");
+        if (state.Detail is not { } line || (line == _lastTraining && !ended))
+        {
+            if (ended)
+            {
+                console.MarkupLine($"  [red]⟳ training ended {Markup.Escape(state.RuntimeStatus)}[/]");
+            }
+
+            return;
+        }
+
+        _lastTraining = line;
+        console.MarkupLine($"  [deepskyblue1]⟳[/] {Markup.Escape(Shorten(line, 140))}{(ended ? $" [red]({Markup.Escape(state.RuntimeStatus)})[/]" : "")}");
     }
 
     /// <inheritdoc />

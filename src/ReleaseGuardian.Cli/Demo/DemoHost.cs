@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ReleaseGuardian.Demo.Checkout;
 using ReleaseGuardian.Demo.Emulation;
+using ReleaseGuardian.Demo.LoadGeneration;
 using ReleaseGuardian.Demo.Scenario;
 using ReleaseGuardian.Server.Composition;
 using ReleaseGuardian.Server.Dashboard;
@@ -82,6 +83,10 @@ public static class DemoHost
         PrometheusServer? prometheus = null;
         WebApplication? server = null;
         CheckoutService? checkout = null;
+        BuiltInLoadTests? builtIn = null;
+        HttpMessageHandler loadHandler = new SocketsHttpHandler { MaxConnectionsPerServer = 256 };
+        loadHandler = options.WrapLoadHandler?.Invoke(loadHandler) ?? loadHandler;
+        using var loadHttp = new HttpClient(loadHandler) { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
             progress.Stage("Start Azurite, the Release Guardian server and the checkout service");
@@ -101,23 +106,26 @@ public static class DemoHost
                 progress.Note($"Prometheus ({prometheusExecutable}) on {prometheus.BaseAddress}, scraping {checkout.MetricsUri} every second");
             }
 
+            // Training launches its runs through the built-in load generator: the server gets it as the 'builtin'
+            // launcher here, in the demo's composition only.
+            builtIn = new BuiltInLoadTests(loadHttp, checkout.CheckoutUri, settings.Load,
+                settings.PrometheusUrl is null ? TimeSpan.Zero : DemoScenario.ScrapeSettle);
+            var launcherTests = builtIn;
             server = GuardianServerApp.Create([], builder =>
             {
                 builder.WebHost.UseUrls("http://127.0.0.1:0");
                 builder.Logging.ClearProviders();
                 builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
                 builder.Configuration.AddInMemoryCollection(settings.ServerSettings(storage));
+                builder.Services.AddBuiltInLoadTestLauncher(launcherTests);
             });
             await server.StartAsync(cancellationToken);
             var serverAddress = new Uri(server.Urls.First().TrimEnd('/') + "/");
             progress.Note($"Release Guardian server on {serverAddress} (storage prefix {settings.StoragePrefix})");
 
             using var guardianHttp = new HttpClient { BaseAddress = serverAddress, Timeout = TimeSpan.FromSeconds(30) };
-            HttpMessageHandler loadHandler = new SocketsHttpHandler { MaxConnectionsPerServer = 256 };
-            loadHandler = options.WrapLoadHandler?.Invoke(loadHandler) ?? loadHandler;
-            using var loadHttp = new HttpClient(loadHandler) { Timeout = TimeSpan.FromSeconds(10) };
             var guardian = new GuardianApiClient(guardianHttp, settings.ApiKey, settings.K6Secret, settings.EventsSecret);
-            var outcome = await new DemoScenario(settings, guardian, checkout, loadHttp, progress).RunAsync(cancellationToken);
+            var outcome = await new DemoScenario(settings, guardian, checkout, loadHttp, builtIn, progress).RunAsync(cancellationToken);
 
             var snapshot = await DashboardReport.CollectSnapshotAsync(guardian.GetJsonAsync, DateTimeOffset.UtcNow, cancellationToken);
             var reportPath = Path.Combine(work, "report.html");
@@ -133,6 +141,11 @@ public static class DemoHost
         finally
         {
             // Stopped in reverse order, each on its own, so one failure never leaves another running.
+            if (builtIn is not null)
+            {
+                await QuietlyAsync(() => builtIn.DisposeAsync().AsTask());
+            }
+
             if (checkout is not null)
             {
                 await QuietlyAsync(() => checkout.DisposeAsync().AsTask());

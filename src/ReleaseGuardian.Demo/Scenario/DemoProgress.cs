@@ -60,6 +60,12 @@ public interface IDemoProgress
 
     /// <summary>The guardian's verdict on the load test.</summary>
     void LoadTestJudged(DemoRun run);
+
+    /// <summary>
+    /// The baseline training orchestration moved on: its runtime status and custom status (detail
+    /// <c>training k/N: ...</c>), once per change the status route showed.
+    /// </summary>
+    void Training(WorkflowState state);
 }
 
 /// <summary>An <see cref="IDemoProgress"/> that shows nothing.</summary>
@@ -92,6 +98,11 @@ public sealed class SilentDemoProgress : IDemoProgress
 
     /// <inheritdoc />
     public void LoadTestJudged(DemoRun run)
+    {
+    }
+
+    /// <inheritdoc />
+    public void Training(WorkflowState state)
     {
     }
 }

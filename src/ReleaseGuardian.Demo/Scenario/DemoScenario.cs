@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Demo.Checkout;
 using ReleaseGuardian.Demo.LoadGeneration;
 
@@ -9,20 +10,41 @@ namespace ReleaseGuardian.Demo.Scenario;
 /// <param name="Runs">Every load test with its verdict, in order.</param>
 /// <param name="RollbackNotification">The rollback notification as <c>GET /api/notifications</c> lists it, when there was one.</param>
 /// <param name="Problems">Every way the story differed from the expected one; empty when it went as expected.</param>
-public sealed record DemoOutcome(IReadOnlyList<DemoRun> Runs, JsonElement? RollbackNotification, IReadOnlyList<string> Problems)
+/// <param name="Training">How the baseline training orchestration went, when it was started.</param>
+public sealed record DemoOutcome(IReadOnlyList<DemoRun> Runs, JsonElement? RollbackNotification, IReadOnlyList<string> Problems, DemoTraining? Training = null)
 {
     /// <summary>True when the story went as expected.</summary>
     public bool Succeeded => Problems.Count == 0;
 }
 
+/// <summary>The demo's baseline training, as the BaselineTraining orchestration ran it.</summary>
+/// <param name="InstanceId">The training instance (<c>{guardian}:training-...</c>).</param>
+/// <param name="RuntimeStatus">How the instance ended (Completed when it ran to its end).</param>
+/// <param name="Progress">Each custom status detail the status route showed, in order (<c>training k/N: ...</c>).</param>
+/// <param name="Output">The instance's output: every launch with how it ended, and the learned thresholds.</param>
+public sealed record DemoTraining(string InstanceId, string RuntimeStatus, IReadOnlyList<string> Progress, JsonElement? Output);
+
 /// <summary>
-/// The workshop story against a running Release Guardian host and the checkout service: register a guardian,
-/// train it with five healthy load tests, turn <c>new-checkout</c> on in the flagd file and send the change
+/// The workshop story against a running Release Guardian host and the checkout service: register a guardian with
+/// the built-in load generator as its load-test launcher, train it through the BaselineTraining orchestration
+/// (<c>POST /api/guardians/{id}/training</c>: five healthy load tests, each launched, awaited and evaluated by the
+/// orchestration, which the demo follows through the status route), turn <c>new-checkout</c> on in the flagd file and send the change
 /// event as a CI script would, validate (the guardian says No-Go on error rate and rolls the flag back through
 /// the flagd file), and confirm that the service recovered with a final load test that passes.
 /// </summary>
-public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardian, CheckoutService checkout, HttpClient load, IDemoProgress progress)
+public sealed class DemoScenario(
+    DemoSettings settings, GuardianApiClient guardian, CheckoutService checkout, HttpClient load, BuiltInLoadTests builtIn, IDemoProgress progress)
 {
+    /// <summary>
+    /// With Prometheus, the wait after a load test for the scrapes that cover its end, and the margin each side of the
+    /// judged window (Prometheus scrapes once a second, later on a busy machine; rate() needs several samples). The idle
+    /// margins add no requests, so counts, error rate and latency are those of the load test.
+    /// </summary>
+    public static readonly TimeSpan ScrapeSettle = TimeSpan.FromSeconds(3);
+
+    // How long the training waits for one run's result before it launches the run again: the load takes seconds; the
+    // rest is headroom for a busy machine.
+    private const int TrainingRunTimeoutMinutes = 2;
     private static readonly TimeSpan WorkflowTimeout = TimeSpan.FromSeconds(60);
     private readonly List<DemoRun> _runs = [];
     private readonly List<string> _problems = [];
@@ -56,6 +78,11 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
                 json.WriteString("source", "loadtest");
             }
 
+            json.WriteEndObject();
+            // Training launches its load tests through the demo's built-in generator, which posts k6 summaries.
+            json.WriteStartObject("loadTest");
+            json.WriteString("launcher", "builtin");
+            json.WriteString("tool", "k6");
             json.WriteEndObject();
             json.WriteStartObject("training");
             json.WriteNumber("minRuns", settings.TrainingRuns);
@@ -140,12 +167,8 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
             progress.Note($"signals come from Prometheus at {settings.PrometheusUrl} (metrics.source prometheus), which scrapes {checkout.MetricsUri} every second");
         }
 
-        progress.Stage($"Train the baseline: {settings.TrainingRuns} load tests with {settings.FlagKey} off");
-        for (var i = 1; i <= settings.TrainingRuns; i++)
-        {
-            var run = await LoadTestAsync($"train-{i}", $"training {i}/{settings.TrainingRuns}", "training", cancellationToken);
-            Expect(run.Decision != "nogo", $"{run.RunId}: a training run was judged No-Go ({run.Headline})");
-        }
+        progress.Stage($"Train the baseline: {settings.TrainingRuns} load tests with {settings.FlagKey} off, through the BaselineTraining orchestration");
+        var training = await TrainAsync(cancellationToken);
 
         progress.Stage($"Release: turn {settings.FlagKey} on, as a pipeline would");
         await FlagdFlagFile.SetDefaultVariantAsync(settings.FlagFile, settings.FlagKey, "on", cancellationToken);
@@ -179,7 +202,93 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
         }
 
         Expect(rollback is not null, "no rollback notification was recorded");
-        return new DemoOutcome(_runs, rollback, _problems);
+        return new DemoOutcome(_runs, rollback, _problems, training);
+    }
+
+    /// <summary>
+    /// Starts the training and follows it through its status URL, showing each new custom status; then shows each
+    /// counted run with its verdict (the evaluation the orchestration ran as its sub-orchestration) and what was learned.
+    /// </summary>
+    private async Task<DemoTraining> TrainAsync(CancellationToken cancellationToken)
+    {
+        var variant = checkout.Flag.VariantOrDefault;
+        var (instanceId, statusUri) = await guardian.StartTrainingAsync(settings.GuardianId, settings.TrainingRuns, TrainingRunTimeoutMinutes, cancellationToken);
+        progress.Note(
+            $"POST /api/guardians/{settings.GuardianId}/training started {instanceId}: it launches each run through loadTest.launcher " +
+            $"'builtin' (the demo's load generator, {settings.Load.TotalRequests} requests at {settings.Load.RequestsPerSecond}/s), " +
+            "waits for its result at the k6 webhook, and evaluates it");
+        var lines = new List<string>();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var wait = (settings.Load.Duration + WorkflowTimeout) * settings.TrainingRuns;
+        var state = await guardian.WaitForStatusAsync(statusUri, s =>
+        {
+            if (s.Detail is { } detail && (lines.Count == 0 || lines[^1] != detail))
+            {
+                lines.Add(detail);
+            }
+
+            progress.Training(s);
+        }, wait, cancellationToken);
+        var took = started.Elapsed;
+        var training = new DemoTraining(instanceId, state.RuntimeStatus, lines, state.Output);
+        if (state.RuntimeStatus != "Completed" || state.Output is not { ValueKind: JsonValueKind.Object } output)
+        {
+            _problems.Add($"{instanceId}: the training ended {state.RuntimeStatus}: {state.Output?.ToString()}");
+            return training;
+        }
+
+        var counted = 0;
+        foreach (var report in output.GetProperty("runs").EnumerateArray())
+        {
+            var testId = Text(report, "testId") ?? "";
+            if (Text(report, "result") != "counted")
+            {
+                progress.Note($"{testId}: {Text(report, "result")} ({Text(report, "detail")}); the training launched it again");
+                continue;
+            }
+
+            counted++;
+            var runId = Text(report, "runId") ?? "lt-" + testId;
+            if (builtIn.Find(testId) is not { } launched)
+            {
+                _problems.Add($"{runId}: counted by the training, but the built-in load generator never ran {testId}");
+                continue;
+            }
+
+            var test = await launched;
+            var evaluation = await guardian.WaitForWorkflowAsync(
+                WorkflowNames.InstanceId(settings.GuardianId, runId), onChange: null, WorkflowTimeout, cancellationToken);
+            var run = Judged(testId, $"training {counted}/{settings.TrainingRuns}", "training", variant, test.Load, evaluation);
+            Expect(run.Decision != "nogo", $"{run.RunId}: a training run was judged No-Go ({run.Headline})");
+        }
+
+        Expect(Text(output, "status") == "trained", $"{instanceId}: the training ended '{Text(output, "status")}', not trained");
+        Expect(counted == settings.TrainingRuns, $"{instanceId}: {counted} of {settings.TrainingRuns} training runs counted");
+        progress.Note(string.Create(CultureInfo.InvariantCulture,
+            $"{instanceId} {Text(output, "status")}: {counted} of {settings.TrainingRuns} runs counted in {took.TotalSeconds:0.0} s (its output lists every launch and what it learned)"));
+        foreach (var objective in output.GetProperty("objectives").EnumerateArray())
+        {
+            progress.Note(Learned(objective));
+        }
+
+        return training;
+    }
+
+    private static string Learned(JsonElement objective)
+    {
+        var name = Text(objective, "name");
+        if (!objective.TryGetProperty("trained", out var trained) || trained.ValueKind != JsonValueKind.True)
+        {
+            return $"{name}: not learned yet (too few eligible runs)";
+        }
+
+        static string Number(JsonElement element, string property) =>
+            element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number
+                ? value.GetDouble().ToString("0.####", CultureInfo.InvariantCulture)
+                : "?";
+        var runs = objective.TryGetProperty("runsUsed", out var used) ? used.GetArrayLength() : 0;
+        return $"learned {name} ({Text(objective, "signal")}): median {Number(objective, "median")}, spread {Number(objective, "spread")}, " +
+               $"warning {Number(objective, "warning")}, failure {Number(objective, "failure")}, from {runs} runs";
     }
 
     private async Task<DemoRun> LoadTestAsync(string testId, string label, string purpose, CancellationToken cancellationToken)
@@ -191,9 +300,6 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
         var (windowStart, windowEnd) = (result.Start, result.End);
         if (settings.PrometheusUrl is not null)
         {
-            // The window is judged from Prometheus, which scrapes once a second (later on a busy machine): wait for the
-            // scrapes that cover its end, and judge a window wide enough for rate() to have several samples. The idle
-            // margins add no requests, so counts, error rate and latency are those of the load test.
             await Task.Delay(ScrapeSettle, cancellationToken);
             (windowStart, windowEnd) = (result.Start - ScrapeSettle, result.End + ScrapeSettle);
         }
@@ -201,6 +307,12 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
         var instanceId = await guardian.PostK6SummaryAsync(
             settings.GuardianId, purpose, testId, windowStart, windowEnd, K6Summary.ToJson(result), cancellationToken);
         var state = await guardian.WaitForWorkflowAsync(instanceId, progress.Evaluating, WorkflowTimeout, cancellationToken);
+        return Judged(testId, label, purpose, variant, result, state);
+    }
+
+    /// <summary>A load test with the verdict its evaluation's output holds; recorded and shown.</summary>
+    private DemoRun Judged(string testId, string label, string purpose, string variant, LoadTestResult result, WorkflowState state)
+    {
         DemoRun run;
         if (state.RuntimeStatus == "Completed" && state.Output is { ValueKind: JsonValueKind.Object } output)
         {
@@ -225,8 +337,6 @@ public sealed class DemoScenario(DemoSettings settings, GuardianApiClient guardi
         progress.LoadTestJudged(run);
         return run;
     }
-
-    private static readonly TimeSpan ScrapeSettle = TimeSpan.FromSeconds(3);
 
     private async Task WarmUpAsync(CancellationToken cancellationToken)
     {

@@ -62,15 +62,43 @@ public sealed class GuardianApiClient(HttpClient http, string apiKey, string k6S
         await EnsureAsync(response, "POST the flag-change CloudEvent", cancellationToken);
     }
 
-    /// <summary>Polls the status route until the instance finished, reporting each new custom status.</summary>
-    public async Task<WorkflowState> WaitForWorkflowAsync(
-        string instanceId, Action<WorkflowState>? onChange, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the guardian's baseline training (<c>POST /api/guardians/{id}/training</c>) and returns the training
+    /// instance's id and its <c>statusQueryGetUri</c> from the check-status payload.
+    /// </summary>
+    public async Task<(string InstanceId, Uri StatusUri)> StartTrainingAsync(string guardianId, int runs, int timeoutMinutes, CancellationToken cancellationToken)
     {
+        using var request = Managed(HttpMethod.Post, $"api/guardians/{Uri.EscapeDataString(guardianId)}/training");
+        request.Content = new StringContent(
+            string.Create(CultureInfo.InvariantCulture, $$"""{"runs":{{runs}},"timeoutMinutes":{{timeoutMinutes}}}"""), Encoding.UTF8, "application/json");
+        using var response = await http.SendAsync(request, cancellationToken);
+        await EnsureAsync(response, $"POST the training of '{guardianId}'", cancellationToken);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        var instanceId = body.RootElement.GetProperty("id").GetString()
+                         ?? throw new InvalidOperationException("the training started without an instance id");
+        var statusUri = body.RootElement.GetProperty("statusQueryGetUri").GetString()
+                        ?? throw new InvalidOperationException("the training's check-status payload has no statusQueryGetUri");
+        return (instanceId, new Uri(statusUri, UriKind.Absolute));
+    }
+
+    /// <summary>Polls the status route until the instance finished, reporting each new custom status.</summary>
+    public Task<WorkflowState> WaitForWorkflowAsync(
+        string instanceId, Action<WorkflowState>? onChange, TimeSpan timeout, CancellationToken cancellationToken) =>
+        WaitForStatusAsync(new Uri($"runtime/webhooks/durabletask/instances/{Uri.EscapeDataString(instanceId)}", UriKind.Relative), onChange, timeout, cancellationToken);
+
+    /// <summary>
+    /// Polls a status URL (a check-status payload's <c>statusQueryGetUri</c>) until the instance finished, reporting each
+    /// new custom status.
+    /// </summary>
+    public async Task<WorkflowState> WaitForStatusAsync(Uri statusUri, Action<WorkflowState>? onChange, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statusUri);
+        var instanceId = Uri.UnescapeDataString(statusUri.OriginalString[(statusUri.OriginalString.LastIndexOf('/') + 1)..]);
         var deadline = DateTime.UtcNow + timeout;
         WorkflowState? last = null;
         while (true)
         {
-            using var request = Managed(HttpMethod.Get, $"runtime/webhooks/durabletask/instances/{Uri.EscapeDataString(instanceId)}");
+            using var request = Managed(HttpMethod.Get, statusUri);
             using var response = await http.SendAsync(request, cancellationToken);
             if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted)
             {
@@ -82,7 +110,7 @@ public sealed class GuardianApiClient(HttpClient http, string apiKey, string k6S
                     last = state;
                 }
 
-                if (state.RuntimeStatus is "Completed" or "Failed")
+                if (state.RuntimeStatus is "Completed" or "Failed" or "Terminated" or "Canceled")
                 {
                     return state;
                 }
@@ -124,9 +152,11 @@ public sealed class GuardianApiClient(HttpClient http, string apiKey, string k6S
         return new WorkflowState(status.GetProperty("runtimeStatus").GetString() ?? "", step, detail, output);
     }
 
-    private HttpRequestMessage Managed(HttpMethod method, string path)
+    private HttpRequestMessage Managed(HttpMethod method, string path) => Managed(method, new Uri(path, UriKind.Relative));
+
+    private HttpRequestMessage Managed(HttpMethod method, Uri uri)
     {
-        var request = new HttpRequestMessage(method, path);
+        var request = new HttpRequestMessage(method, uri);
         request.Headers.Add("x-functions-key", apiKey);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return request;

@@ -143,6 +143,27 @@ public sealed class BaselineTrainingTests(AzuriteFixture azurite)
         Assert.Equal("Completed", (await scenario.WaitForCompletionAsync(orphan)).GetProperty("runtimeStatus").GetString());
     }
 
+    [Fact]
+    public async Task The_standalone_host_has_no_builtin_launcher_so_a_training_that_asks_for_it_reports_why_and_fails()
+    {
+        // Only the demo registers the built-in load generator; a production host refuses every launch through it.
+        await using var scenario = await Scenario.StartAsync(azurite);
+        await scenario.PutGuardianAsync("checkout", Scenario.Guardian("checkout", scenario.HookUrl).Replace(
+            "\"metrics\":", "\"loadTest\":{\"launcher\":\"builtin\"},\"training\":{\"minRuns\":3},\"metrics\":", StringComparison.Ordinal));
+
+        using var start = await scenario.Api.PostAsync("/api/guardians/checkout/training", Json("{}"));
+
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var instanceId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var done = await scenario.WaitForCompletionAsync(instanceId);
+        var output = done.GetProperty("output");
+        Assert.Equal(("failed", 0), (output.GetProperty("status").GetString(), output.GetProperty("runsCounted").GetInt32()));
+        var runs = output.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal(3, runs.Count);
+        Assert.All(runs, r => Assert.Equal("launch-failed", r.GetProperty("result").GetString()));
+        Assert.All(runs, r => Assert.Equal("launcher 'builtin' is not available in this host", r.GetProperty("detail").GetString()));
+    }
+
     [Theory]
     [InlineData("""{"runs":0}""", "runs")]
     [InlineData("""{"runs":"five"}""", "runs")]

@@ -161,7 +161,7 @@ public static class DemoCommand
             table.AddRow(
                 new Markup(Markup.Escape(run.RunId)),
                 new Markup(Markup.Escape(run.Label)),
-                new Markup(run.FlagVariant == "on" ? "[yellow]on[/]" : "off"),
+                new Markup(run.FlagVariant == "off" ? "off" : $"[yellow]{Markup.Escape(run.FlagVariant)}[/]"),
                 new Markup(run.Load.Requests.ToString(CultureInfo.InvariantCulture)),
                 new Markup(run.Load.Failures == 0 ? "0" : $"[red]{run.Load.Failures}[/]"),
                 new Markup(run.P95Ms.ToString("0.0", CultureInfo.InvariantCulture)),

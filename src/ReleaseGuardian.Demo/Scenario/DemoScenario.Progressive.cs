@@ -20,7 +20,7 @@ public sealed record DemoFlagFile(byte[] Content)
 }
 
 /// <summary>One release of the progressive demo, as the ReleasePlan orchestration ran it and the checkout service saw it.</summary>
-/// <param name="Label">What was released, e.g. "build 2 (with the bug)".</param>
+/// <param name="Label">What was released, e.g. "build 2, with the bug".</param>
 /// <param name="InstanceId">The release instance (<c>{guardian}:release-...</c>).</param>
 /// <param name="RuntimeStatus">How the instance ended (Completed when it ran to its end).</param>
 /// <param name="Progress">Each custom status detail the status route showed, in order (<c>stage k/N: p%, ...</c>).</param>
@@ -77,16 +77,16 @@ public sealed partial class DemoScenario
         progress.Stage($"Deploy checkout build 2 and release {settings.FlagKey} 10% → 50% → 100%");
         checkout.Options.FailureShareWhenOn = BuggyBuildFailureShare;
         progress.Note(string.Create(CultureInfo.InvariantCulture,
-            $"build 2's new checkout has a bug: {BuggyBuildFailureShare:P0} of its checkouts fail. The flag decides per user " +
+            $"build 2's new checkout has a bug: {BuggyBuildFailureShare * 100:0}% of its checkouts fail. The flag decides per user " +
             $"(flagd fractional targeting on the {CheckoutService.UserHeader} header), so only users in the rollout get it"));
-        var buggy = await ReleaseAsync("build 2 (with the bug)", cancellationToken);
+        var buggy = await ReleaseAsync("build 2, with the bug", cancellationToken);
         releases.Add(buggy);
         ExpectCaughtAtFirstStage(buggy);
 
         progress.Stage("Deploy the fix (build 3) and release again 10% → 50% → 100%");
         checkout.Options.FailureShareWhenOn = 0;
         progress.Note("build 3 fixes the new checkout: none of its checkouts fail");
-        var fixedBuild = await ReleaseAsync("build 3 (fixed)", cancellationToken);
+        var fixedBuild = await ReleaseAsync("build 3, fixed", cancellationToken);
         releases.Add(fixedBuild);
         Expect(fixedBuild.State == "completed", $"{fixedBuild.ReleaseId}: expected the fixed build's release to complete, it ended {fixedBuild.State ?? fixedBuild.RuntimeStatus}");
         Expect(fixedBuild.Stages.Select(s => Text(s, "state")).SequenceEqual(["passed", "passed", "passed"]),
@@ -151,7 +151,6 @@ public sealed partial class DemoScenario
             progress.Release(s);
         }, (settings.Load.Duration + WorkflowTimeout) * 3, cancellationToken);
         var after = new DemoFlagFile(await File.ReadAllBytesAsync(settings.FlagFile, cancellationToken));
-        var served = checkout.FlagFor(null);
         var versions = checkout.FlagVersions;
         var release = new DemoRelease(label, instanceId, state.RuntimeStatus, lines, state.Output, before, after,
             checkout.Users.Served, checkout.Users.OnNewCode, [.. versions.Skip(Math.Max(0, versionsBefore - 1))]);
@@ -166,7 +165,7 @@ public sealed partial class DemoScenario
         progress.Note(string.Create(CultureInfo.InvariantCulture,
             $"{Path.GetFileName(settings.FlagFile)} {(after.SameBytesAs(before) ? "is back byte for byte" : "changed")}: " +
             $"before {before.Content.Length} bytes sha256 {before.Sha256[..16]}…, after {after.Content.Length} bytes sha256 {after.Sha256[..16]}…; " +
-            $"the service now serves '{served.VariantOrDefault}' ({checkout.FlagDefinition.Summary})"));
+            $"the service now serves 'on' to {checkout.FlagDefinition.PercentServing("on") ?? 0:0.#}% of users ({checkout.FlagDefinition.Summary})"));
         progress.Note($"the checkout service served {settings.FlagKey} as {string.Join(" → ", release.FlagVersions)}");
         var share = release.UsersServed == 0 ? 0 : 100.0 * release.UsersOnNewCode / release.UsersServed;
         var caught = release.State == "rolled-back"

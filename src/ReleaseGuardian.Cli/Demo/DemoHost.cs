@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -132,6 +133,10 @@ public static class DemoHost
                 builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
                 builder.Configuration.AddInMemoryCollection(settings.ServerSettings(storage));
                 builder.Services.AddBuiltInLoadTestLauncher(launcherTests);
+                if (withPrometheus)
+                {
+                    builder.Services.AddSingleton<IStartupFilter, NoRequestMetrics>();
+                }
             });
             await server.StartAsync(cancellationToken);
             var serverAddress = new Uri(server.Urls.First().TrimEnd('/') + "/");
@@ -220,6 +225,29 @@ public static class DemoHost
         {
             // Already stopping or stopped.
         }
+    }
+
+    /// <summary>
+    /// The checkout service's Prometheus exporter listens to ASP.NET Core's <c>Microsoft.AspNetCore.Hosting</c> meter, and a
+    /// meter listener hears that meter in every host of the process. The demo polls the in-process server's status route
+    /// while a training load test runs, so without this those polls would count as checkout traffic (twice the
+    /// requests in every training window). The server's requests are not measured at all instead.
+    /// </summary>
+    private sealed class NoRequestMetrics : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (context.Features.Get<IHttpMetricsTagsFeature>() is { } metrics)
+                {
+                    metrics.MetricsDisabled = true;
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     /// <summary>

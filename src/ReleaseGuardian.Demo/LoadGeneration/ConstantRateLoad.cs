@@ -6,13 +6,15 @@ namespace ReleaseGuardian.Demo.LoadGeneration;
 /// <param name="RequestsPerSecond">Requests started per second, whatever the answers take (an open model, like k6's constant-arrival-rate).</param>
 /// <param name="Duration">How long requests are started.</param>
 /// <param name="Users">
-/// The shop's users (<c>user-0001</c> ...): each request is a checkout by one of them, drawn at random, sent as the
-/// service's user header, so a per-user rollout serves each user the same variant every time.
+/// The shop's users (<c>user-0001</c> ...), each request a checkout by one of them, in turn, sent as the service's user
+/// header; null (default): as many users as the test makes requests, so every user checks out exactly once per load
+/// test. A per-user rollout then puts the same users on the new code in every test: what a stage's test sees depends
+/// on the flag's bucketing, never on which users a random draw happened to pick.
 /// </param>
-public sealed record LoadProfile(int RequestsPerSecond, TimeSpan Duration, int Users = LoadProfile.DefaultUsers)
+public sealed record LoadProfile(int RequestsPerSecond, TimeSpan Duration, int? Users = null)
 {
-    /// <summary>The demo shop's users.</summary>
-    public const int DefaultUsers = 1000;
+    /// <summary>The users the load test checks out as.</summary>
+    public int Population => Math.Max(1, Users ?? TotalRequests);
 
     /// <summary>The name of user <paramref name="number"/> (1-based).</summary>
     public static string UserName(int number) => "user-" + number.ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
@@ -106,7 +108,7 @@ public static class ConstantRateLoad
                     {
                         Content = new StringContent("""{"basket":[{"sku":"demo-42","quantity":1}]}""", System.Text.Encoding.UTF8, "application/json"),
                     };
-                    request.Headers.Add(UserHeader, LoadProfile.UserName(Random.Shared.Next(1, Math.Max(1, profile.Users) + 1)));
+                    request.Headers.Add(UserHeader, LoadProfile.UserName(1 + (index % profile.Population)));
                     using var response = await client.SendAsync(request, cancellationToken);
                     ok = (int)response.StatusCode is >= 200 and < 400;
                     serviceTimes[index] = response.Headers.TryGetValues(ServerTiming.HeaderName, out var timing) ? ServerTiming.Parse(timing) : null;

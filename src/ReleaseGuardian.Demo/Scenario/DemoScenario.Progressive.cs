@@ -169,7 +169,7 @@ public sealed partial class DemoScenario
         progress.Note($"the checkout service served {settings.FlagKey} as {string.Join(" → ", release.FlagVersions)}");
         var share = release.UsersServed == 0 ? 0 : 100.0 * release.UsersOnNewCode / release.UsersServed;
         var caught = release.State == "rolled-back"
-            ? $"; {InFirstStage()} of the shop's {settings.Load.Users} users are in the 10% bucket; nobody was ever served 50% or 100%"
+            ? $"; {InFirstStage()} of the shop's {settings.Load.Population} users are in the 10% bucket; nobody was ever served 50% or 100%"
             : "";
         progress.Note(string.Create(CultureInfo.InvariantCulture,
             $"users who saw the new checkout: {release.UsersOnNewCode} of the {release.UsersServed} who checked out during the release ({share:0.#}%){caught}"));
@@ -210,7 +210,7 @@ public sealed partial class DemoScenario
     private int InFirstStage()
     {
         var buckets = new[] { new FractionalBucket("on", 10), new FractionalBucket("off", 90) };
-        return Enumerable.Range(1, settings.Load.Users)
+        return Enumerable.Range(1, settings.Load.Population)
             .Count(u => FlagdFractional.Variant(FlagdFractional.BucketingValue(settings.FlagKey, LoadProfile.UserName(u)), buckets) == "on");
     }
 }

@@ -27,7 +27,7 @@ public sealed class FlagdBooleanFlagTests : IDisposable
             new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["FlagFiles:Root"] = _root.FullName }).Build(),
             NullLogger<FlagdRolloutClient>.Instance);
         var flag = new FlagBinding("flagd", Key) { Settings = new Dictionary<string, string> { ["source"] = path } };
-        var users = Enumerable.Range(1, LoadProfile.DefaultUsers).Select(LoadProfile.UserName).ToList();
+        var users = Enumerable.Range(1, 1000).Select(LoadProfile.UserName).ToList();
         var preRelease = await client.CaptureAsync(flag, default);
 
         Assert.True((await client.SetRolloutAsync(flag, preRelease, 10, null, "test", default)).Succeeded);

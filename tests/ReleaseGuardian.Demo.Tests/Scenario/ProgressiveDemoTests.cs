@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using ReleaseGuardian.Cli.Demo;
+using ReleaseGuardian.Demo.Checkout;
+using ReleaseGuardian.Demo.LoadGeneration;
 using ReleaseGuardian.Demo.Scenario;
 using ReleaseGuardian.Testing;
 
@@ -55,8 +57,12 @@ public sealed class ProgressiveDemoTests(AzuriteFixture azurite)
         // The flag file is back byte for byte, and the service never served the flag beyond 10%.
         Assert.Equal(buggy.Before.Content, buggy.After.Content);
         Assert.Equal(["'off'", "fractional 10% 'on' / 90% 'off'", "'off'"], buggy.FlagVersions);
-        // Only the users in the 10% stage ever got the buggy checkout.
-        Assert.InRange(buggy.UsersOnNewCode, 1, buggy.UsersServed / 4);
+        // Only the users in the 10% stage's bucket ever got the buggy checkout: each of the test's 120 users checked out
+        // once (40/s for 3 s), and exactly those the flag's bucketing puts in the 10% got the new code.
+        FractionalBucket[] stageOne = [new("on", 10), new("off", 90)];
+        var inBucket = Enumerable.Range(1, 120).Count(u => FlagdFractional.Variant(FlagdFractional.BucketingValue("new-checkout", LoadProfile.UserName(u)), stageOne) == "on");
+        Assert.Equal((120, inBucket), (buggy.UsersServed, buggy.UsersOnNewCode));
+        Assert.InRange(inBucket, 1, 120 / 4);
 
         // Build 3: Go at 10, 50 and 100; completed; every user now gets the new checkout.
         Assert.Equal("completed", recorded[1].GetProperty("state").GetString());

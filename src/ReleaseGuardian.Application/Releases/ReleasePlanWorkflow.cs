@@ -49,6 +49,8 @@ public static class ReleasePlanWorkflow
         private int _current;
         private int _notices;
         private DateTimeOffset? _endedAt;
+        private Task<ReleaseControl?>? _inbox;
+        private readonly List<ReleaseControl> _deferred = [];
         private ReleaseReport? _ended;
 
         private int Count => _plan.Stages.Count;
@@ -201,21 +203,15 @@ public static class ReleasePlanWorkflow
                         continue;
                 }
 
-                // A control sent while a load test ran or an evaluation was judged is acted on before the next step.
-                if (await PendingControlAsync() is { } pending)
+                // A pause sent while a load test ran or an evaluation was judged is acted on before the next step.
+                if (TakeDeferredPause() is { } pending)
                 {
-                    switch (pending.Action)
+                    if (await PauseAsync(index, Paused(pending), "paused", approvable: false) is { } abort)
                     {
-                        case ReleaseActions.Abort:
-                            return await AbortAsync(index, pending);
-                        case ReleaseActions.Pause:
-                            if (await PauseAsync(index, Paused(pending), "paused", approvable: false) is { } abort)
-                            {
-                                return await AbortAsync(index, abort);
-                            }
-
-                            return Next.Revalidate;
+                        return await AbortAsync(index, abort);
                     }
+
+                    return Next.Revalidate;
                 }
             }
 
@@ -313,17 +309,27 @@ public static class ReleasePlanWorkflow
                 var end = context.CurrentUtcDateTime;
                 var evaluation = new EvaluationRequest(request.GuardianId, id, RunPurpose.Validation, Utc(start), Utc(end),
                     EvaluationTriggers.Release, ReleaseId: request.ReleaseId);
-                var outcome = await context.CallSubOrchestratorAsync<EvaluationOutcome>(
-                    WorkflowNames.ReleaseWorkflow, WorkflowNames.InstanceId(request.GuardianId, id), evaluation);
-                return (new ReleaseEvaluation(attempt, outcome.RunId, outcome.Decision, outcome.Status, outcome.Headline, Utc(start), Utc(end)), null);
+                var (outcome, stopped) = await WhileListeningAsync(context.CallSubOrchestratorAsync<EvaluationOutcome>(
+                    WorkflowNames.ReleaseWorkflow, WorkflowNames.InstanceId(request.GuardianId, id), evaluation));
+                return outcome is null
+                    ? (null, stopped)
+                    : (new ReleaseEvaluation(attempt, outcome.RunId, outcome.Decision, outcome.Status, outcome.Headline, Utc(start), Utc(end)), null);
             }
 
             Stage(index, s => s with { State = "validating" });
             Status("validating", $"{Prefix(index)}, validating");
             await RecordAsync(null);
-            var run = await LoadTestRuns.LaunchAndEvaluateAsync(
+            using var abandon = new CancellationTokenSource();
+            var (run, aborted) = await WhileListeningAsync(LoadTestRuns.LaunchAndEvaluateAsync(
                 context, request.GuardianId, id, "validation", TimeSpan.FromMinutes(request.LoadTestTimeoutMinutes),
-                step => Status("validating", $"{Prefix(index)}, validating: {step}"), request.ReleaseId);
+                step => Status("validating", $"{Prefix(index)}, validating: {step}"), request.ReleaseId, abandon.Token));
+            if (run is null)
+            {
+                // Aborted while the load test ran: its result timer must not outlive the release.
+                abandon.Cancel();
+                return (null, aborted);
+            }
+
             return run.Evaluation is { } judged
                 ? (new ReleaseEvaluation(attempt, judged.RunId, judged.Decision, judged.Status, judged.Headline), null)
                 : (new ReleaseEvaluation(attempt, null, "inconclusive", run.Result, $"load test {id}: {run.Detail}"), null);
@@ -415,35 +421,108 @@ public static class ReleasePlanWorkflow
             return Next.Ended;
         }
 
-        private async Task<ReleaseControl?> WaitForControlUntilAsync(DateTime deadline)
-        {
-            while (true)
-            {
-                var remaining = deadline == DateTime.MaxValue ? LongestWait : deadline - context.CurrentUtcDateTime;
-                if (remaining <= TimeSpan.Zero)
-                {
-                    return null;
-                }
+        // One wait for the next control is kept open across steps, so a control that arrives while the release is busy
+        // (a load test running, an evaluation being judged) is never handed to a wait that was given up: the engines
+        // deliver an event to the oldest open wait for its name.
+        private Task<ReleaseControl?> Inbox() =>
+            _inbox ??= context.WaitForEventAsync<ReleaseControl>(ReleaseNames.ControlEvent);
 
-                var control = await context.WaitForEventAsync<ReleaseControl>(ReleaseNames.ControlEvent, remaining < LongestWait ? remaining : LongestWait);
-                if (control is not null)
-                {
-                    _controls.Add(control);
-                    return control;
-                }
-            }
-        }
-
-        // Events raised while the instance was busy are kept by the engine: a wait that ends at once takes the oldest.
-        private async Task<ReleaseControl?> PendingControlAsync()
+        private async Task<ReleaseControl?> TakeAsync(Task<ReleaseControl?> inbox)
         {
-            var control = await context.WaitForEventAsync<ReleaseControl>(ReleaseNames.ControlEvent, TimeSpan.Zero);
+            _inbox = null;
+            var control = await inbox;
             if (control is not null)
             {
                 _controls.Add(control);
             }
 
             return control;
+        }
+
+        // The next control, or null once the durable timer reaches the deadline (DateTime.MaxValue: no deadline).
+        private async Task<ReleaseControl?> WaitForControlUntilAsync(DateTime deadline)
+        {
+            if (_deferred.Count > 0)
+            {
+                var kept = _deferred[0];
+                _deferred.RemoveAt(0);
+                return kept;
+            }
+
+            while (true)
+            {
+                var inbox = Inbox();
+                if (deadline == DateTime.MaxValue)
+                {
+                    if (await TakeAsync(inbox) is { } control)
+                    {
+                        return control;
+                    }
+
+                    continue;
+                }
+
+                var now = context.CurrentUtcDateTime;
+                if (now >= deadline)
+                {
+                    return null;
+                }
+
+                var fireAt = deadline - now > LongestWait ? now.Add(LongestWait) : deadline;
+                using var cancel = new CancellationTokenSource();
+                var timer = context.CreateTimerAsync(fireAt, cancel.Token);
+                if (await Task.WhenAny(inbox, timer) == timer)
+                {
+                    if (fireAt >= deadline)
+                    {
+                        return null;
+                    }
+
+                    continue;
+                }
+
+                // Synchronously: the engines resume orchestrator code on their own scheduler only.
+                cancel.Cancel();
+                if (await TakeAsync(inbox) is { } received)
+                {
+                    return received;
+                }
+            }
+        }
+
+        // Awaits work while listening for controls: an abort ends the wait at once (the work is abandoned), any other
+        // control is kept for the next decision point.
+        private async Task<(T? Result, ReleaseControl? Abort)> WhileListeningAsync<T>(Task<T> work)
+            where T : class
+        {
+            while (true)
+            {
+                var inbox = Inbox();
+                if (await Task.WhenAny(work, inbox) == work)
+                {
+                    return (await work, null);
+                }
+
+                if (await TakeAsync(inbox) is not { } control)
+                {
+                    continue;
+                }
+
+                if (control.Action == ReleaseActions.Abort)
+                {
+                    return (null, control);
+                }
+
+                _deferred.Add(control);
+            }
+        }
+
+        // A pause received while busy; approvals and resumes received while running mean nothing and are dropped.
+        private ReleaseControl? TakeDeferredPause()
+        {
+            var pause = _deferred.FirstOrDefault(c => c.Action == ReleaseActions.Pause);
+            _deferred.Clear();
+            return pause;
         }
 
         private Task<CaptureFlagResult> CaptureAsync() =>

@@ -27,8 +27,10 @@ public static class LoadTestRuns
     /// <param name="timeout">How long the result is awaited after the launch.</param>
     /// <param name="progress">Called with each step's line for the custom status ("launching", "waiting for", "evaluating").</param>
     /// <param name="releaseId">The release whose stage this validates (its evaluation then leaves rollback and notice to the release).</param>
+    /// <param name="abandon">Cancelled by a caller that stops waiting (a release aborted meanwhile): the result's timer is cancelled, so no durable timer outlives the orchestration.</param>
     public static async Task<LoadTestRunOutcome> LaunchAndEvaluateAsync(
-        IWorkflowContext context, string guardianId, string testId, string purpose, TimeSpan timeout, Action<string> progress, string? releaseId = null)
+        IWorkflowContext context, string guardianId, string testId, string purpose, TimeSpan timeout, Action<string> progress,
+        string? releaseId = null, CancellationToken abandon = default)
     {
         progress($"launching {testId}");
         var launch = await context.CallActivityAsync<LaunchLoadTestResult>(
@@ -41,11 +43,19 @@ public static class LoadTestRuns
         // A result that arrived while the launch was being recorded is already in the instance's history: the
         // engine keeps events raised before the wait and answers them at once.
         progress($"waiting for {testId}");
-        var notice = await context.WaitForEventAsync<LoadTestFinishedNotice>(TrainingRuns.EventName(testId), timeout);
-        if (notice is null)
+        // The wait itself has no timer; the deadline is a timer of its own that is cancelled once the result is in (or the
+        // caller abandons the wait): a durable timer still pending when an orchestration ends keeps DTFx from completing it.
+        var arrival = context.WaitForEventAsync<LoadTestFinishedNotice>(TrainingRuns.EventName(testId));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abandon);
+        var timer = context.CreateTimerAsync(context.CurrentUtcDateTime.Add(timeout), deadline.Token);
+        if (await Task.WhenAny(arrival, timer) != arrival)
         {
             return new LoadTestRunOutcome(TrainingRunResults.TimedOut, $"no result within {timeout.TotalMinutes:0.#} minute(s)", null);
         }
+
+        // Synchronously: the engines resume orchestrator code on their own scheduler only.
+        deadline.Cancel();
+        var notice = (await arrival)!;
 
         progress($"evaluating {notice.Evaluation.RunId}");
         var evaluation = await context.CallSubOrchestratorAsync<EvaluationOutcome>(

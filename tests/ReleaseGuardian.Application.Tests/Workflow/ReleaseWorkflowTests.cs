@@ -120,6 +120,11 @@ public sealed class ReleaseWorkflowTests
         public Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException("the release workflow sets no timer");
 
+        public Task<TEvent?> WaitForEventAsync<TEvent>(string name) where TEvent : class =>
+
+            WaitForEventAsync<TEvent>(name, TimeSpan.MaxValue);
+
+
         public Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class =>
             throw new InvalidOperationException("the release workflow waits for no event");
 

@@ -9,7 +9,8 @@ namespace ReleaseGuardian.Cli.Commands;
 
 /// <summary>
 /// <c>guardian demo</c>: the workshop story in one command. Starts Azurite (if none runs), the Release Guardian
-/// server and a sample checkout service; trains a guardian with five load tests; turns the <c>new-checkout</c>
+/// server and a sample checkout service; trains a guardian through the BaselineTraining orchestration (five load tests
+/// launched by the demo's built-in generator, its progress printed from the status route); turns the <c>new-checkout</c>
 /// flag on; watches the guardian say No-Go and roll it back; confirms the recovery; and saves the dashboard as
 /// an HTML report. Everything it started is stopped at the end and on Ctrl+C.
 /// Exit code: 0 when the story went as expected, 1 when it did not, 2 when the demo could not run, 130 when cancelled.

@@ -61,7 +61,7 @@ public sealed record DemoSession(Uri ServerAddress, string ApiKey, DemoOutcome O
 /// Starts everything the demo needs and stops all of it again, also when cancelled (Ctrl+C): Azurite (one
 /// already listening on 127.0.0.1:10000-10002 is reused; otherwise it is installed from npm on first use and
 /// started on free ports, in memory), the Release Guardian server in-process on a free loopback port, the
-/// checkout service, and with <c>--metrics prometheus</c> a real Prometheus scraping it; then it tells the story (<see cref="DemoScenario"/>) and saves the dashboard as a
+/// checkout service, and with <c>--metrics prometheus</c> a real Prometheus scraping it; registers the demo's built-in load generator as the server's <c>builtin</c> load-test launcher; then it tells the story (<see cref="DemoScenario"/>) and saves the dashboard as a
 /// self-contained HTML report.
 /// </summary>
 public static class DemoHost

@@ -7,9 +7,9 @@ using ReleaseGuardian.Infrastructure.Ingestion;
 
 namespace ReleaseGuardian.Demo.Scenario;
 
-/// <summary>The status of a release workflow instance as the Durable-compatible status route answers it.</summary>
-/// <param name="RuntimeStatus">Pending, Running, Completed or Failed.</param>
-/// <param name="Step">The custom status step (querying-signals, judging, rolling-back, notifying, done), when set.</param>
+/// <summary>The status of an orchestration instance (an evaluation or a training) as the Durable-compatible status route answers it.</summary>
+/// <param name="RuntimeStatus">Pending, Running, Completed, Failed or Terminated.</param>
+/// <param name="Step">The custom status step (querying-signals, judging, rolling-back, notifying, done; training, learning), when set.</param>
 /// <param name="Detail">The custom status detail, when set.</param>
 /// <param name="Output">The workflow's output once it finished.</param>
 public sealed record WorkflowState(string RuntimeStatus, string? Step, string? Detail, JsonElement? Output);
@@ -17,7 +17,7 @@ public sealed record WorkflowState(string RuntimeStatus, string? Step, string? D
 /// <summary>
 /// What a CI pipeline and an operator do against a Release Guardian host, over its public HTTP contract:
 /// manage guardians (API key in <c>x-functions-key</c>), post k6 summaries and CloudEvents signed with
-/// <c>X-Guardian-Signature</c>, and follow a workflow through the orchestration status route.
+/// <c>X-Guardian-Signature</c>, start a baseline training, and follow an orchestration through its status route.
 /// </summary>
 public sealed class GuardianApiClient(HttpClient http, string apiKey, string k6Secret, string eventsSecret)
 {

@@ -47,6 +47,24 @@ public static class FunctionRoutes
     /// <summary>POST: cancel a training instance.</summary>
     public const string CancelTraining = "guardians/{id}/training/{instanceId}/cancel";
 
+    /// <summary>A guardian's release plans: start (POST) and list (GET).</summary>
+    public const string Releases = "guardians/{id}/releases";
+
+    /// <summary>One release with its stages.</summary>
+    public const string Release = "guardians/{id}/releases/{releaseId}";
+
+    /// <summary>Approves a release that waits for approval.</summary>
+    public const string ApproveRelease = "guardians/{id}/releases/{releaseId}/approve";
+
+    /// <summary>Pauses a release.</summary>
+    public const string PauseRelease = "guardians/{id}/releases/{releaseId}/pause";
+
+    /// <summary>Resumes a paused release (the stage is validated again).</summary>
+    public const string ResumeRelease = "guardians/{id}/releases/{releaseId}/resume";
+
+    /// <summary>Aborts a release: the flag's pre-release state is restored.</summary>
+    public const string AbortRelease = "guardians/{id}/releases/{releaseId}/abort";
+
     /// <summary>GET: notifications.</summary>
     public const string Notifications = "notifications";
 }

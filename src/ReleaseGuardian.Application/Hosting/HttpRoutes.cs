@@ -44,6 +44,24 @@ public static class HttpRoutes
     /// <summary>POST: cancel a training instance.</summary>
     public const string CancelTraining = ApiPrefix + FunctionRoutes.CancelTraining;
 
+    /// <summary>A guardian's release plans: start (POST) and list (GET).</summary>
+    public const string Releases = ApiPrefix + FunctionRoutes.Releases;
+
+    /// <summary>One release with its stages.</summary>
+    public const string Release = ApiPrefix + FunctionRoutes.Release;
+
+    /// <summary>Approves a release that waits for approval.</summary>
+    public const string ApproveRelease = ApiPrefix + FunctionRoutes.ApproveRelease;
+
+    /// <summary>Pauses a release.</summary>
+    public const string PauseRelease = ApiPrefix + FunctionRoutes.PauseRelease;
+
+    /// <summary>Resumes a paused release (the stage is validated again).</summary>
+    public const string ResumeRelease = ApiPrefix + FunctionRoutes.ResumeRelease;
+
+    /// <summary>Aborts a release: the flag's pre-release state is restored.</summary>
+    public const string AbortRelease = ApiPrefix + FunctionRoutes.AbortRelease;
+
     /// <summary>POST: start training again.</summary>
     public const string ResetBaseline = ApiPrefix + FunctionRoutes.ResetBaseline;
 

@@ -17,4 +17,7 @@ public enum NotificationKind
 
     /// <summary>The change under test was superseded by a newer change, so it was not rolled back.</summary>
     Superseded,
+
+    /// <summary>A release plan's stage event (a stage passed, paused, ended the release), with its evaluation as evidence.</summary>
+    ReleaseStage,
 }

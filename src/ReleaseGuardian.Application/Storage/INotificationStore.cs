@@ -71,4 +71,7 @@ public static class NotificationKinds
 
     /// <summary>A newer change superseded the change under test; nothing was rolled back.</summary>
     public const string Superseded = "superseded";
+
+    /// <summary>A release plan's stage event.</summary>
+    public const string Release = "release";
 }

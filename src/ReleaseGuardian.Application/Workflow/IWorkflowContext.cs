@@ -34,6 +34,12 @@ public interface IWorkflowContext
     /// </summary>
     Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class;
 
+    /// <summary>
+    /// Waits for the external event <paramref name="name"/> with no deadline and no durable timer, so a wait the
+    /// orchestration never finishes (it ended meanwhile) leaves nothing behind. Events raised earlier are answered at once.
+    /// </summary>
+    Task<TEvent?> WaitForEventAsync<TEvent>(string name) where TEvent : class;
+
     /// <summary>Runs another orchestrator as a child instance <paramref name="instanceId"/> and answers its output.</summary>
     Task<TResult> CallSubOrchestratorAsync<TResult>(string name, string instanceId, object input);
 }

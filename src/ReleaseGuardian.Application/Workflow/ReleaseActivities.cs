@@ -82,7 +82,9 @@ public sealed class ReleaseActivities(
             GuardianTelemetry.Verdicts.Add(1, new KeyValuePair<string, object?>("releaseguardian.decision", DefinitionNames.Of(verdict.Decision)));
         }
 
-        return await ResultOfAsync(guardian, record, cancellationToken);
+        var result = await ResultOfAsync(guardian, record, cancellationToken);
+        // A release stage is rolled back by its release (to the exact pre-release state), never as a change under test.
+        return request.ReleaseId is null ? result : result with { RollbackRequired = false, NotifyKind = null };
     }
 
     /// <inheritdoc />

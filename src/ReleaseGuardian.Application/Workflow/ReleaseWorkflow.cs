@@ -27,8 +27,11 @@ public static class ReleaseWorkflow
         var judgement = await context.CallActivityAsync<JudgeRunResult>(
             WorkflowNames.JudgeRun, new JudgeRunInput(request, signals));
 
+        // A release stage's evaluation leaves the flag to its release, which restores the exact pre-release state on a
+        // No-Go and notifies the stage with this verdict as evidence.
+        var releaseStage = request.ReleaseId is not null;
         RollbackFlagResult? rollback = null;
-        if (judgement.RollbackRequired && judgement.ChangeUnderTestId is not null)
+        if (!releaseStage && judgement.RollbackRequired && judgement.ChangeUnderTestId is not null)
         {
             context.SetCustomStatus(new WorkflowProgress("rolling-back", judgement.Headline));
             rollback = await context.CallActivityAsync<RollbackFlagResult>(
@@ -37,7 +40,7 @@ public static class ReleaseWorkflow
         }
 
         NotificationResult? notification = null;
-        if (judgement.NotifyKind is not null || rollback is not null)
+        if (!releaseStage && (judgement.NotifyKind is not null || rollback is not null))
         {
             context.SetCustomStatus(new WorkflowProgress("notifying", judgement.Headline));
             notification = await context.CallActivityAsync<NotificationResult>(

@@ -13,6 +13,9 @@ public static class EvaluationTriggers
 
     /// <summary>A manual <c>POST /api/guardians/{id}/evaluations</c>.</summary>
     public const string Manual = "manual";
+
+    /// <summary>A release plan's window validation (the stage's hold, through the guardian's metrics source).</summary>
+    public const string Release = "release";
 }
 
 /// <summary>The input of one release workflow instance.</summary>
@@ -24,6 +27,10 @@ public static class EvaluationTriggers
 /// <param name="Trigger">loadtest, chaos or manual (<see cref="EvaluationTriggers"/>).</param>
 /// <param name="SourceEventId">The de-dup key of the event that started it, for the audit trail.</param>
 /// <param name="LoadTestSignals">Signals the load-test result carried (used by the <c>loadtest</c> metrics source).</param>
+/// <param name="ReleaseId">
+/// Set when a release plan's stage asks for this evaluation: the release restores the flag's pre-release state itself,
+/// so the evaluation neither rolls back a change under test nor notifies (the release notifies the stage with this evidence).
+/// </param>
 public sealed record EvaluationRequest(
     string GuardianId,
     string RunId,
@@ -32,7 +39,8 @@ public sealed record EvaluationRequest(
     DateTimeOffset End,
     string Trigger,
     string? SourceEventId = null,
-    IReadOnlyDictionary<string, double>? LoadTestSignals = null);
+    IReadOnlyDictionary<string, double>? LoadTestSignals = null,
+    string? ReleaseId = null);
 
 /// <summary>The measured signals of a run's window and why any could not be measured.</summary>
 /// <param name="Values">Measured values by signal name.</param>

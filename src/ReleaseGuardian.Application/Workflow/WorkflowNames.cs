@@ -33,6 +33,24 @@ public static class WorkflowNames
     /// <summary>Computes what each adaptive objective learned from the guardian's eligible runs.</summary>
     public const string LearnThresholds = nameof(LearnThresholds);
 
+    /// <summary>The release plan orchestrator: a progressive rollout of a guardian's flag, stage by stage.</summary>
+    public const string ReleasePlan = nameof(ReleasePlan);
+
+    /// <summary>Reads the released flag's exact state (pre-release, and before each stage to notice a person's change).</summary>
+    public const string CaptureFlagState = nameof(CaptureFlagState);
+
+    /// <summary>Sets the released flag's rollout percentage.</summary>
+    public const string SetFlagRollout = nameof(SetFlagRollout);
+
+    /// <summary>Writes the flag's exact pre-release state back (No-Go, abort).</summary>
+    public const string RestoreFlagState = nameof(RestoreFlagState);
+
+    /// <summary>Records the release (its row with its stages) and notifies a stage event with its evidence.</summary>
+    public const string RecordRelease = nameof(RecordRelease);
+
+    /// <summary>Frees the per-flag release lock.</summary>
+    public const string ReleaseFlagLock = nameof(ReleaseFlagLock);
+
     /// <summary>The deterministic instance id of a guardian's run: a duplicate event maps to the same instance.</summary>
     public static string InstanceId(string guardianId, string runId) => guardianId + ":" + runId;
 }

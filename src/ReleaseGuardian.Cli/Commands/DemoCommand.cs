@@ -52,12 +52,17 @@ public static class DemoCommand
             DefaultValueFactory = _ => "loadtest",
         };
         metricsOption.AcceptOnlyFromAmong("loadtest", "prometheus");
+        var progressiveOption = new Option<bool>("--progressive")
+        {
+            Description = "Release the flag progressively (10% → 50% → 100%) through the release API: a buggy build is caught at 10% and restored exactly, then a fixed build completes.",
+        };
         var command = new Command("demo", "Watch a bad flag change get caught and rolled back, end to end, on this machine (about a minute).")
         {
             outputOption,
             rateOption,
             secondsOption,
             metricsOption,
+            progressiveOption,
         };
         command.SetAction(parseResult =>
         {
@@ -74,6 +79,7 @@ public static class DemoCommand
                 {
                     WorkDirectory = parseResult.GetValue(outputOption), RequestsPerSecond = rate, LoadDuration = TimeSpan.FromSeconds(seconds),
                     Metrics = parseResult.GetValue(metricsOption) ?? "loadtest",
+                    Progressive = parseResult.GetValue(progressiveOption),
                 },
                 output,
                 error);
@@ -109,7 +115,9 @@ public static class DemoCommand
         var started = DateTime.UtcNow;
         try
         {
-            console.Write(new Markup("[bold]Release Guardian demo[/]: a flag change breaks the checkout service; the guardian catches it with evidence and rolls it back.\n"));
+            console.Write(new Markup(options.Progressive
+                ? "[bold]Release Guardian progressive demo[/]: a buggy build's flag is released 10% → 50% → 100%; the guardian catches it at 10%, before most users see it, and the release restores the flag exactly.\n"
+                : "[bold]Release Guardian demo[/]: a flag change breaks the checkout service; the guardian catches it with evidence and rolls it back.\n"));
             var session = DemoHost.RunAsync(options, new DemoConsole(console), cancel.Token).GetAwaiter().GetResult();
             Summarize(console, session, DateTime.UtcNow - started);
             if (session.Outcome.Succeeded)
@@ -154,7 +162,7 @@ public static class DemoCommand
             table.AddRow(
                 new Markup(Markup.Escape(run.RunId)),
                 new Markup(Markup.Escape(run.Label)),
-                new Markup(run.FlagVariant == "on" ? "[yellow]on[/]" : "off"),
+                new Markup(run.FlagVariant == "off" ? "off" : $"[yellow]{Markup.Escape(run.FlagVariant)}[/]"),
                 new Markup(run.Load.Requests.ToString(CultureInfo.InvariantCulture)),
                 new Markup(run.Load.Failures == 0 ? "0" : $"[red]{run.Load.Failures}[/]"),
                 new Markup(run.P95Ms.ToString("0.0", CultureInfo.InvariantCulture)),
@@ -164,6 +172,13 @@ public static class DemoCommand
         }
 
         console.Write(table);
+        foreach (var release in session.Outcome.Releases ?? [])
+        {
+            console.MarkupLine(
+                $"[bold]{Markup.Escape(release.ReleaseId)}[/] ({Markup.Escape(release.Label)}): [bold]{Markup.Escape(release.State ?? release.RuntimeStatus)}[/] · " +
+                $"stages {Markup.Escape(string.Join(" ", release.Stages.Select(StageBadge)))} · users on the new checkout {release.UsersOnNewCode}/{release.UsersServed} · " +
+                $"flag file {(release.After.SameBytesAs(release.Before) ? "restored byte for byte" : "changed")}");
+        }
 
         if (session.Outcome.RollbackNotification is { } notification)
         {
@@ -173,10 +188,15 @@ public static class DemoCommand
         console.WriteLine();
         console.MarkupLine($"[bold]HTML report[/] (the dashboard, saved with its data): {Markup.Escape(session.ReportPath)}");
         console.MarkupLine($"[grey]The live dashboard was at {Markup.Escape(session.ServerAddress.ToString())} while the demo ran. Took {took.TotalSeconds:0} s; everything the demo started has been stopped.[/]");
-        console.MarkupLine(session.Outcome.Succeeded
-            ? "[bold green]The story went as expected:[/] trained, No-Go on error rate, rolled back, recovered."
-            : "[bold red]The story did not go as expected[/] (see below).");
+        console.MarkupLine(!session.Outcome.Succeeded
+            ? "[bold red]The story did not go as expected[/] (see below)."
+            : session.Outcome.Releases is { Count: > 0 }
+                ? "[bold green]The story went as expected:[/] trained, No-Go at 10% on error rate, flag file restored byte for byte, release rolled-back; the fixed build went 10 → 50 → 100."
+                : "[bold green]The story went as expected:[/] trained, No-Go on error rate, rolled back, recovered.");
     }
+
+    private static string StageBadge(JsonElement stage) =>
+        $"{(stage.TryGetProperty("rollout", out var r) ? r.GetInt32() : 0)}%:{Text(stage, "state")}";
 
     private static Panel NotificationPanel(JsonElement notification)
     {

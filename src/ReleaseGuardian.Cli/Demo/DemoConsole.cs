@@ -21,6 +21,7 @@ public sealed class DemoConsole(IAnsiConsole console) : IDemoProgress
     private TaskCompletionSource? _done;
     private string? _lastStep;
     private string? _lastTraining;
+    private string? _lastRelease;
 
     /// <inheritdoc />
     public void Stage(string title)
@@ -114,6 +115,27 @@ public sealed class DemoConsole(IAnsiConsole console) : IDemoProgress
 
         _lastTraining = line;
         console.MarkupLine($"  [deepskyblue1]⟳[/] {Markup.Escape(Shorten(line, 140))}{(ended ? $" [red]({Markup.Escape(state.RuntimeStatus)})[/]" : "")}");
+    }
+
+    /// <inheritdoc />
+    public void Release(WorkflowState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        // As with training: one line per new custom status of the release instance.
+        var ended = state.RuntimeStatus is not ("Running" or "Pending" or "Completed");
+        if (state.Detail is not { } line || (line == _lastRelease && !ended))
+        {
+            if (ended)
+            {
+                console.MarkupLine($"  [red]⇢ release ended {Markup.Escape(state.RuntimeStatus)}[/]");
+            }
+
+            return;
+        }
+
+        _lastRelease = line;
+        var step = state.Step is { } s ? $"[grey]{Markup.Escape(s)}[/] " : "";
+        console.MarkupLine($"  [deepskyblue1]⇢[/] {step}{Markup.Escape(Shorten(line, 160))}{(ended ? $" [red]({Markup.Escape(state.RuntimeStatus)})[/]" : "")}");
     }
 
     /// <inheritdoc />

@@ -39,6 +39,12 @@ public sealed record DemoHostOptions
     /// (Debian's <c>prometheus</c>, found on PATH) that scrapes the checkout service.</summary>
     public string Metrics { get; init; } = "loadtest";
 
+    /// <summary>
+    /// Tell the progressive story (<c>guardian demo --progressive</c>): release the flag 10% → 50% → 100% through the
+    /// release API, caught at 10%, then a fixed build that completes.
+    /// </summary>
+    public bool Progressive { get; init; }
+
     /// <summary>Runs after the report is written and before anything is stopped (the browser test opens the dashboard here).</summary>
     public Func<DemoSession, CancellationToken, Task>? BeforeShutdown { get; init; }
 }
@@ -98,7 +104,15 @@ public static class DemoHost
             }
 
             await File.WriteAllTextAsync(flagFile, FlagdFlagFile.Create(settings.FlagKey, on: false), cancellationToken);
-            checkout = await CheckoutService.StartAsync(flagFile, new CheckoutServiceOptions { ExportPrometheus = withPrometheus }, cancellationToken);
+            var checkoutOptions = new CheckoutServiceOptions { ExportPrometheus = withPrometheus };
+            if (options.Progressive)
+            {
+                // The progressive story is told by the error rate alone: the new checkout is as fast as the old one, so no
+                // verdict of it can depend on how busy the machine is.
+                checkoutOptions.ExtraLatencyWhenOn = (0, 0);
+            }
+
+            checkout = await CheckoutService.StartAsync(flagFile, checkoutOptions, cancellationToken);
             progress.Note($"checkout service on {checkout.BaseAddress}, flag '{settings.FlagKey}' {checkout.Flag.VariantOrDefault} in {flagFile}");
             if (prometheusExecutable is not null)
             {
@@ -130,7 +144,8 @@ public static class DemoHost
 
             using var guardianHttp = new HttpClient { BaseAddress = serverAddress, Timeout = TimeSpan.FromSeconds(30) };
             var guardian = new GuardianApiClient(guardianHttp, settings.ApiKey, settings.K6Secret, settings.EventsSecret);
-            var outcome = await new DemoScenario(settings, guardian, checkout, loadHttp, builtIn, progress).RunAsync(cancellationToken);
+            var scenario = new DemoScenario(settings, guardian, checkout, loadHttp, builtIn, progress);
+            var outcome = options.Progressive ? await scenario.RunProgressiveAsync(cancellationToken) : await scenario.RunAsync(cancellationToken);
 
             var snapshot = await DashboardReport.CollectSnapshotAsync(guardian.GetJsonAsync, DateTimeOffset.UtcNow, cancellationToken);
             var reportPath = Path.Combine(work, "report.html");

@@ -6,11 +6,10 @@ namespace ReleaseGuardian.Core.Formats;
 /// Orders JSON paths of a guardian definition the way the §6 document is written (id, displayName, ...,
 /// objectives by index, policy), so problems found by different passes read top to bottom.
 /// </summary>
-internal sealed partial class DefinitionPathOrder : IComparer<string>
+internal sealed partial class DefinitionPathOrder(string[] fieldOrder) : IComparer<string>
 {
-    public static DefinitionPathOrder Instance { get; } = new();
-
-    private static readonly string[] FieldOrder =
+    // Declared before the instances that use it (static fields initialise in text order).
+    private static readonly string[] GuardianFieldOrder =
     [
         "$", "id", "displayName", "service", "flag", "provider", "key", "project", "environment", "settings",
         "metrics", "source", "type", "url", "workspaceId", "table", "roleName", "timeoutSeconds", "queries",
@@ -19,6 +18,12 @@ internal sealed partial class DefinitionPathOrder : IComparer<string>
         "weight", "minRequests", "statistic", "query",
         "policy", "rollbackOn", "notify",
     ];
+
+    public static DefinitionPathOrder Instance { get; } = new(GuardianFieldOrder);
+
+    /// <summary>The release plan's fields in the order its JSON is written (issue 15).</summary>
+    public static DefinitionPathOrder ReleasePlan { get; } = new(
+        ["$", "stages", "rollout", "hold", "validate", "approval", "requiredPasses", "approvalTimeout", "variant"]);
 
     public int Compare(string? x, string? y)
     {
@@ -36,7 +41,7 @@ internal sealed partial class DefinitionPathOrder : IComparer<string>
         return a.Length.CompareTo(b.Length);
     }
 
-    private static int CompareSegment(string a, string b)
+    private int CompareSegment(string a, string b)
     {
         if (a == b)
         {
@@ -55,10 +60,10 @@ internal sealed partial class DefinitionPathOrder : IComparer<string>
         return aRank != bRank ? aRank.CompareTo(bRank) : string.CompareOrdinal(a, b);
     }
 
-    private static int Rank(string segment)
+    private int Rank(string segment)
     {
-        var rank = Array.IndexOf(FieldOrder, segment);
-        return rank < 0 ? FieldOrder.Length : rank;
+        var rank = Array.IndexOf(fieldOrder, segment);
+        return rank < 0 ? fieldOrder.Length : rank;
     }
 
     [GeneratedRegex(@"\[[^\]]*\]|[^.\[]+")]

@@ -20,7 +20,10 @@ public sealed class CheckoutServiceOptions
     /// <summary>The flag that switches the new checkout on.</summary>
     public string FlagKey { get; set; } = "new-checkout";
 
-    /// <summary>Share of checkouts that fail with 500 while the flag is on (default 0.15).</summary>
+    /// <summary>
+    /// Share of checkouts that fail with 500 for a user the flag puts on the new checkout (default 0.15). Read on every
+    /// request, so setting it while the service runs deploys another build of the new checkout (the progressive demo's fix).
+    /// </summary>
     public double FailureShareWhenOn { get; set; } = 0.15;
 
     /// <summary>Work every checkout takes (default 5-15 ms).</summary>
@@ -41,6 +44,9 @@ public sealed class CheckoutServiceOptions
 /// feature flag lives in a flagd flag file it watches. With the flag on, the new checkout is slower and fails
 /// a share of requests. Routes: <c>POST /checkout</c>, <c>GET /flags/{key}</c> (the current evaluation),
 /// <c>POST /hooks/notifications</c> (an on-call channel that keeps what Release Guardian sends) and <c>GET /healthz</c>.
+/// The flag is evaluated per user, the way flagd evaluates it: the <c>X-User-Id</c> header is the targeting key, so under a
+/// release's fractional rollout only the users in the rollout's share get the new checkout (<see cref="FlagdBooleanFlag"/>);
+/// the service remembers which users it served, and which of them got the new checkout (<see cref="Users"/>).
 /// Every checkout answers with <c>Server-Timing: checkout;dur=</c> its own handling time, so the demo's load test
 /// can report the service's latency rather than how long a busy machine kept the answer queued.
 /// </summary>
@@ -50,12 +56,32 @@ public sealed class CheckoutService : IAsyncDisposable
     private readonly FlagdFileWatcher _flag;
     private readonly ConcurrentQueue<string> _notifications = new();
 
-    private CheckoutService(WebApplication app, FlagdFileWatcher flag, Uri baseAddress)
+    private CheckoutService(WebApplication app, FlagdFileWatcher flag, Uri baseAddress, CheckoutServiceOptions options, CheckoutUsers users)
     {
         _app = app;
         _flag = flag;
         BaseAddress = baseAddress;
+        Options = options;
+        Users = users;
     }
+
+    /// <summary>The header that carries the user: the flag's targeting key.</summary>
+    public const string UserHeader = ConstantRateLoad.UserHeader;
+
+    /// <summary>The service's live options (see <see cref="CheckoutServiceOptions.FailureShareWhenOn"/>).</summary>
+    public CheckoutServiceOptions Options { get; }
+
+    /// <summary>The users the service served, and those who got the new checkout.</summary>
+    public CheckoutUsers Users { get; }
+
+    /// <summary>The flag as the service reads it now.</summary>
+    public FlagdBooleanFlag FlagDefinition => _flag.Definition;
+
+    /// <summary>Each different form of the flag the service has served, in order (e.g. <c>'off'</c>, <c>fractional 10% 'on' / 90% 'off'</c>).</summary>
+    public IReadOnlyList<string> FlagVersions => _flag.Versions;
+
+    /// <summary>The flag's evaluation now for one user.</summary>
+    public FlagEvaluation FlagFor(string? user) => _flag.Definition.Evaluate(user);
 
     /// <summary>The service's address, e.g. http://127.0.0.1:41234/.</summary>
     public Uri BaseAddress { get; }
@@ -101,9 +127,18 @@ public sealed class CheckoutService : IAsyncDisposable
 
         var app = builder.Build();
         var flag = new FlagdFileWatcher(flagFile, options.FlagKey);
+        var users = new CheckoutUsers();
         CheckoutService? service = null;
-        app.MapPost("/checkout", (HttpContext http, CancellationToken aborted) => CheckoutAsync(flag.Current, options, http, aborted));
-        app.MapGet("/flags/{key}", (string key) => key == options.FlagKey ? Results.Content(Describe(flag.Current), "application/json") : Results.NotFound());
+        app.MapPost("/checkout", (HttpContext http, CancellationToken aborted) =>
+        {
+            var user = http.Request.Headers[UserHeader].ToString();
+            user = string.IsNullOrWhiteSpace(user) || user.Length > 200 ? null : user;
+            var evaluation = flag.Definition.Evaluate(user);
+            users.Record(user, evaluation.Value);
+            return CheckoutAsync(evaluation, options, http, aborted);
+        });
+        app.MapGet("/flags/{key}", (string key, string? user) =>
+            key == options.FlagKey ? Results.Content(Describe(flag.Definition.Evaluate(user)), "application/json") : Results.NotFound());
         app.MapPost("/hooks/notifications", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
@@ -127,7 +162,7 @@ public sealed class CheckoutService : IAsyncDisposable
             throw;
         }
 
-        service = new CheckoutService(app, flag, new Uri(app.Urls.First().TrimEnd('/') + "/"));
+        service = new CheckoutService(app, flag, new Uri(app.Urls.First().TrimEnd('/') + "/"), options, users);
         return service;
     }
 
@@ -198,5 +233,39 @@ public sealed class CheckoutService : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _flag.Dispose();
+    }
+}
+
+/// <summary>Who the checkout service served: every user it saw, and the users it gave the new checkout.</summary>
+public sealed class CheckoutUsers
+{
+    private readonly ConcurrentDictionary<string, byte> _served = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _onNewCode = new(StringComparer.Ordinal);
+
+    /// <summary>Users served since the last <see cref="Forget"/>.</summary>
+    public int Served => _served.Count;
+
+    /// <summary>Users who got the new checkout at least once since the last <see cref="Forget"/>.</summary>
+    public int OnNewCode => _onNewCode.Count;
+
+    /// <summary>Starts counting afresh.</summary>
+    public void Forget()
+    {
+        _served.Clear();
+        _onNewCode.Clear();
+    }
+
+    internal void Record(string? user, bool newCode)
+    {
+        if (user is null)
+        {
+            return;
+        }
+
+        _served.TryAdd(user, 0);
+        if (newCode)
+        {
+            _onNewCode.TryAdd(user, 0);
+        }
     }
 }

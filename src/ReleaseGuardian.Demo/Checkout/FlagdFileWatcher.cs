@@ -14,7 +14,8 @@ public sealed class FlagdFileWatcher : IDisposable
     private readonly string _flagKey;
     private readonly FileSystemWatcher _watcher;
     private readonly Lock _gate = new();
-    private FlagEvaluation _current;
+    private readonly List<string> _versions = [];
+    private FlagdBooleanFlag _current;
     private (DateTime Written, long Length) _stamp;
     private volatile bool _stale = true;
 
@@ -23,7 +24,7 @@ public sealed class FlagdFileWatcher : IDisposable
     {
         _path = Path.GetFullPath(path);
         _flagKey = flagKey;
-        _current = new FlagEvaluation(flagKey, false, null, "ERROR");
+        _current = FlagdBooleanFlag.Parse("{}", flagKey);
         _watcher = new FileSystemWatcher(Path.GetDirectoryName(_path)!, Path.GetFileName(_path))
         {
             NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
@@ -32,11 +33,30 @@ public sealed class FlagdFileWatcher : IDisposable
         _watcher.Created += (_, _) => _stale = true;
         _watcher.Renamed += (_, _) => _stale = true;
         _watcher.EnableRaisingEvents = true;
-        _ = Current;
+        _ = Definition;
     }
 
-    /// <summary>The flag's evaluation now.</summary>
-    public FlagEvaluation Current
+    /// <summary>The flag's evaluation now, for no particular user (a fractional rule then serves its default variant).</summary>
+    public FlagEvaluation Current => Definition.Evaluate(null);
+
+    /// <summary>
+    /// Each different form of the flag this watcher read, in order (<see cref="FlagdBooleanFlag.Summary"/>): what the
+    /// service served over time, e.g. <c>'off'</c>, <c>fractional 10% 'on' / 90% 'off'</c>, <c>'off'</c>.
+    /// </summary>
+    public IReadOnlyList<string> Versions
+    {
+        get
+        {
+            _ = Definition;
+            lock (_gate)
+            {
+                return [.. _versions];
+            }
+        }
+    }
+
+    /// <summary>The flag as the file defines it now.</summary>
+    public FlagdBooleanFlag Definition
     {
         get
         {
@@ -53,7 +73,11 @@ public sealed class FlagdFileWatcher : IDisposable
                 _stamp = stamp;
                 try
                 {
-                    _current = FlagdFlagFile.Read(_path, _flagKey);
+                    _current = FlagdBooleanFlag.Parse(File.ReadAllText(_path), _flagKey);
+                    if (_versions.Count == 0 || _versions[^1] != _current.Summary)
+                    {
+                        _versions.Add(_current.Summary);
+                    }
                 }
                 catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
                 {

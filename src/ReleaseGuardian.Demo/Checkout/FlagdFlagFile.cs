@@ -6,12 +6,16 @@ using System.Text.Json.Nodes;
 namespace ReleaseGuardian.Demo.Checkout;
 
 /// <summary>
-/// How a boolean flag evaluates, the way flagd serves it for a context without targeting rules.
+/// How a boolean flag evaluates for one user, the way flagd serves it.
 /// </summary>
 /// <param name="FlagKey">The flag.</param>
 /// <param name="Value">The served value (false when the flag is disabled or cannot be read, the code default).</param>
 /// <param name="Variant">The served variant, e.g. <c>on</c>; null when none was served.</param>
-/// <param name="Reason">flagd's reason: <c>STATIC</c> (the default variant), <c>DISABLED</c> or <c>ERROR</c>.</param>
+/// <param name="Reason">
+/// flagd's reason: <c>STATIC</c> (the default variant, no targeting), <c>TARGETING_MATCH</c> (a fractional rule chose the
+/// variant for this user), <c>DEFAULT</c> (the rule chose none, e.g. no targeting key: the default variant),
+/// <c>DISABLED</c> or <c>ERROR</c>.
+/// </param>
 public sealed record FlagEvaluation(string FlagKey, bool Value, string? Variant, string Reason)
 {
     /// <summary>The variant as telemetry and the demo show it (<c>off</c> when none was served).</summary>
@@ -46,32 +50,12 @@ public static class FlagdFlagFile
         return root.ToJsonString(Indented) + "\n";
     }
 
-    /// <summary>Evaluates <paramref name="flagKey"/> in a flag document; throws <see cref="JsonException"/> when it is not JSON.</summary>
-    public static FlagEvaluation Evaluate(string document, string flagKey)
-    {
-        using var json = JsonDocument.Parse(document, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        if (json.RootElement.ValueKind != JsonValueKind.Object
-            || !json.RootElement.TryGetProperty("flags", out var flags) || flags.ValueKind != JsonValueKind.Object
-            || !flags.TryGetProperty(flagKey, out var flag) || flag.ValueKind != JsonValueKind.Object)
-        {
-            return new FlagEvaluation(flagKey, false, null, "ERROR");
-        }
-
-        if (flag.TryGetProperty("state", out var state) && state.ValueKind == JsonValueKind.String && state.GetString() == "DISABLED")
-        {
-            return new FlagEvaluation(flagKey, false, null, "DISABLED");
-        }
-
-        if (!flag.TryGetProperty("defaultVariant", out var defaultVariant) || defaultVariant.ValueKind != JsonValueKind.String
-            || !flag.TryGetProperty("variants", out var variants) || variants.ValueKind != JsonValueKind.Object
-            || !variants.TryGetProperty(defaultVariant.GetString()!, out var value)
-            || value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-        {
-            return new FlagEvaluation(flagKey, false, null, "ERROR");
-        }
-
-        return new FlagEvaluation(flagKey, value.GetBoolean(), defaultVariant.GetString(), "STATIC");
-    }
+    /// <summary>
+    /// Evaluates <paramref name="flagKey"/> in a flag document for a user (the OpenFeature targeting key); throws
+    /// <see cref="JsonException"/> when it is not JSON.
+    /// </summary>
+    public static FlagEvaluation Evaluate(string document, string flagKey, string? targetingKey = null) =>
+        FlagdBooleanFlag.Parse(document, flagKey).Evaluate(targetingKey);
 
     /// <summary>Reads and evaluates the file.</summary>
     public static FlagEvaluation Read(string path, string flagKey) => Evaluate(File.ReadAllText(path), flagKey);

@@ -5,8 +5,20 @@ namespace ReleaseGuardian.Demo.LoadGeneration;
 /// <summary>A constant arrival rate: <see cref="RequestsPerSecond"/> requests every second for <see cref="Duration"/>.</summary>
 /// <param name="RequestsPerSecond">Requests started per second, whatever the answers take (an open model, like k6's constant-arrival-rate).</param>
 /// <param name="Duration">How long requests are started.</param>
-public sealed record LoadProfile(int RequestsPerSecond, TimeSpan Duration)
+/// <param name="Users">
+/// The shop's users (<c>user-0001</c> ...), each request a checkout by one of them, in turn, sent as the service's user
+/// header; null (default): as many users as the test makes requests, so every user checks out exactly once per load
+/// test. A per-user rollout then puts the same users on the new code in every test: what a stage's test sees depends
+/// on the flag's bucketing, never on which users a random draw happened to pick.
+/// </param>
+public sealed record LoadProfile(int RequestsPerSecond, TimeSpan Duration, int? Users = null)
 {
+    /// <summary>The users the load test checks out as.</summary>
+    public int Population => Math.Max(1, Users ?? TotalRequests);
+
+    /// <summary>The name of user <paramref name="number"/> (1-based).</summary>
+    public static string UserName(int number) => "user-" + number.ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>How many requests the profile starts.</summary>
     public int TotalRequests => (int)Math.Round(RequestsPerSecond * Duration.TotalSeconds);
 }
@@ -53,6 +65,9 @@ public sealed record LoadTestResult(
 /// </summary>
 public static class ConstantRateLoad
 {
+    /// <summary>The header that names the user making a checkout (the checkout service's targeting key).</summary>
+    public const string UserHeader = "X-User-Id";
+
     /// <summary>Runs <paramref name="profile"/> against <paramref name="target"/> (POST with a small JSON basket).</summary>
     public static async Task<LoadTestResult> RunAsync(
         HttpClient client, Uri target, LoadProfile profile, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -89,8 +104,12 @@ public static class ConstantRateLoad
                 var ok = false;
                 try
                 {
-                    using var content = new StringContent("""{"basket":[{"sku":"demo-42","quantity":1}]}""", System.Text.Encoding.UTF8, "application/json");
-                    using var response = await client.PostAsync(target, content, cancellationToken);
+                    using var request = new HttpRequestMessage(HttpMethod.Post, target)
+                    {
+                        Content = new StringContent("""{"basket":[{"sku":"demo-42","quantity":1}]}""", System.Text.Encoding.UTF8, "application/json"),
+                    };
+                    request.Headers.Add(UserHeader, LoadProfile.UserName(1 + (index % profile.Population)));
+                    using var response = await client.SendAsync(request, cancellationToken);
                     ok = (int)response.StatusCode is >= 200 and < 400;
                     serviceTimes[index] = response.Headers.TryGetValues(ServerTiming.HeaderName, out var timing) ? ServerTiming.Parse(timing) : null;
                 }

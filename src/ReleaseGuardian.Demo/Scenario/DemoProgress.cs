@@ -66,6 +66,12 @@ public interface IDemoProgress
     /// <c>training k/N: ...</c>), once per change the status route showed.
     /// </summary>
     void Training(WorkflowState state);
+
+    /// <summary>
+    /// A release (the ReleasePlan orchestration) moved on: its runtime status and custom status (detail
+    /// <c>stage k/N: p%, ...</c>), once per change the status route showed.
+    /// </summary>
+    void Release(WorkflowState state);
 }
 
 /// <summary>An <see cref="IDemoProgress"/> that shows nothing.</summary>
@@ -103,6 +109,11 @@ public sealed class SilentDemoProgress : IDemoProgress
 
     /// <inheritdoc />
     public void Training(WorkflowState state)
+    {
+    }
+
+    /// <inheritdoc />
+    public void Release(WorkflowState state)
     {
     }
 }

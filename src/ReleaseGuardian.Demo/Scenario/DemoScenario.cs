@@ -11,7 +11,10 @@ namespace ReleaseGuardian.Demo.Scenario;
 /// <param name="RollbackNotification">The rollback notification as <c>GET /api/notifications</c> lists it, when there was one.</param>
 /// <param name="Problems">Every way the story differed from the expected one; empty when it went as expected.</param>
 /// <param name="Training">How the baseline training orchestration went, when it was started.</param>
-public sealed record DemoOutcome(IReadOnlyList<DemoRun> Runs, JsonElement? RollbackNotification, IReadOnlyList<string> Problems, DemoTraining? Training = null)
+/// <param name="Releases">The progressive demo's releases, in order (empty in the plain demo).</param>
+public sealed record DemoOutcome(
+    IReadOnlyList<DemoRun> Runs, JsonElement? RollbackNotification, IReadOnlyList<string> Problems, DemoTraining? Training = null,
+    IReadOnlyList<DemoRelease>? Releases = null)
 {
     /// <summary>True when the story went as expected.</summary>
     public bool Succeeded => Problems.Count == 0;
@@ -32,7 +35,7 @@ public sealed record DemoTraining(string InstanceId, string RuntimeStatus, IRead
 /// event as a CI script would, validate (the guardian says No-Go on error rate and rolls the flag back through
 /// the flagd file), and confirm that the service recovered with a final load test that passes.
 /// </summary>
-public sealed class DemoScenario(
+public sealed partial class DemoScenario(
     DemoSettings settings, GuardianApiClient guardian, CheckoutService checkout, HttpClient load, BuiltInLoadTests builtIn, IDemoProgress progress)
 {
     /// <summary>
@@ -157,15 +160,7 @@ public sealed class DemoScenario(
     /// <summary>Tells the whole story; problems are collected, not thrown, so the caller can show them all.</summary>
     public async Task<DemoOutcome> RunAsync(CancellationToken cancellationToken)
     {
-        progress.Stage("Register the guardian");
-        await guardian.PutGuardianAsync(settings.GuardianId, GuardianDefinition(settings, checkout.NotificationHook), cancellationToken);
-        progress.Note($"guardian '{settings.GuardianId}' watches flagd flag '{settings.FlagKey}' ({settings.FlagFile}): p95 latency static 400/800 ms, error rate adaptive (key), traffic adaptive");
-        if (settings.PrometheusUrl is not null)
-        {
-            // Prometheus' increase() counts from a series' first sample: let the checkout's series exist and be scraped first.
-            await WarmUpAsync(cancellationToken);
-            progress.Note($"signals come from Prometheus at {settings.PrometheusUrl} (metrics.source prometheus), which scrapes {checkout.MetricsUri} every second");
-        }
+        await RegisterAsync(cancellationToken);
 
         progress.Stage($"Train the baseline: {settings.TrainingRuns} load tests with {settings.FlagKey} off, through the BaselineTraining orchestration");
         var training = await TrainAsync(cancellationToken);
@@ -203,6 +198,19 @@ public sealed class DemoScenario(
 
         Expect(rollback is not null, "no rollback notification was recorded");
         return new DemoOutcome(_runs, rollback, _problems, training);
+    }
+
+    private async Task RegisterAsync(CancellationToken cancellationToken)
+    {
+        progress.Stage("Register the guardian");
+        await guardian.PutGuardianAsync(settings.GuardianId, GuardianDefinition(settings, checkout.NotificationHook), cancellationToken);
+        progress.Note($"guardian '{settings.GuardianId}' watches flagd flag '{settings.FlagKey}' ({settings.FlagFile}): p95 latency static 400/800 ms, error rate adaptive (key), traffic adaptive");
+        if (settings.PrometheusUrl is not null)
+        {
+            // Prometheus' increase() counts from a series' first sample: let the checkout's series exist and be scraped first.
+            await WarmUpAsync(cancellationToken);
+            progress.Note($"signals come from Prometheus at {settings.PrometheusUrl} (metrics.source prometheus), which scrapes {checkout.MetricsUri} every second");
+        }
     }
 
     /// <summary>

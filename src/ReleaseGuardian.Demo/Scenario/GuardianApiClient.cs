@@ -81,6 +81,24 @@ public sealed class GuardianApiClient(HttpClient http, string apiKey, string k6S
         return (instanceId, new Uri(statusUri, UriKind.Absolute));
     }
 
+    /// <summary>
+    /// Starts a release of the guardian's flag (<c>POST /api/guardians/{id}/releases</c> with the plan) and returns the
+    /// release instance's id and its <c>statusQueryGetUri</c> from the check-status payload.
+    /// </summary>
+    public async Task<(string InstanceId, Uri StatusUri)> StartReleaseAsync(string guardianId, string planJson, CancellationToken cancellationToken)
+    {
+        using var request = Managed(HttpMethod.Post, $"api/guardians/{Uri.EscapeDataString(guardianId)}/releases");
+        request.Content = new StringContent(planJson, Encoding.UTF8, "application/json");
+        using var response = await http.SendAsync(request, cancellationToken);
+        await EnsureAsync(response, $"POST a release of '{guardianId}'", cancellationToken);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        var instanceId = body.RootElement.GetProperty("id").GetString()
+                         ?? throw new InvalidOperationException("the release started without an instance id");
+        var statusUri = body.RootElement.GetProperty("statusQueryGetUri").GetString()
+                        ?? throw new InvalidOperationException("the release's check-status payload has no statusQueryGetUri");
+        return (instanceId, new Uri(statusUri, UriKind.Absolute));
+    }
+
     /// <summary>Polls the status route until the instance finished, reporting each new custom status.</summary>
     public Task<WorkflowState> WaitForWorkflowAsync(
         string instanceId, Action<WorkflowState>? onChange, TimeSpan timeout, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using ReleaseGuardian.Application.Releases;
 using Azure.Core.Serialization;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -38,6 +39,7 @@ internal static class FunctionsComposition
         services.AddScoped<DurableTrainingScheduler>();
         services.AddScoped<ITrainingScheduler>(sp => sp.GetRequiredService<DurableTrainingScheduler>());
         services.AddScoped<ITrainingRunWaiters>(sp => sp.GetRequiredService<DurableTrainingScheduler>());
+        services.AddScoped<IReleaseScheduler, DurableReleaseScheduler>();
         services.AddScoped<IngestionService>();
         services.AddScoped<RunService>();
 

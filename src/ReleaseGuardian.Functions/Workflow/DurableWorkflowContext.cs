@@ -37,6 +37,9 @@ internal sealed class DurableWorkflowContext(TaskOrchestrationContext context) :
         }
     }
 
+    public async Task<TEvent?> WaitForEventAsync<TEvent>(string name) where TEvent : class =>
+        await context.WaitForExternalEvent<TEvent>(name);
+
     public Task<TResult> CallSubOrchestratorAsync<TResult>(string name, string instanceId, object input) =>
         context.CallSubOrchestratorAsync<TResult>(name, input, new SubOrchestrationOptions(ActivityRetries, instanceId));
 }

@@ -56,6 +56,7 @@ public static class ReleaseGuardianComposition
         services.TryAddSingleton(new ReleaseLinks(publicUrls.PublicBaseUrl));
         // Scoped: the rollback clients behind the catalog are typed HttpClients, created per scope.
         services.TryAddScoped<IReleaseActivities, ReleaseActivities>();
+        services.TryAddScoped<Application.Releases.IReleasePlanActivities, Application.Releases.ReleasePlanActivities>();
 
         // The HTTP contract both hosts answer with. Scoped, so a host may register the use cases per invocation.
         services.TryAddSingleton<ManagementKey>();
@@ -64,6 +65,7 @@ public static class ReleaseGuardianComposition
         services.TryAddScoped<RunEndpoints>();
         services.TryAddScoped<NotificationEndpoints>();
         services.TryAddScoped<TrainingEndpoints>();
+        services.TryAddScoped<ReleaseEndpoints>();
         return services;
     }
 

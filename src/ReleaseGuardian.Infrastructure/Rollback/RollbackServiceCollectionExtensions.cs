@@ -45,6 +45,10 @@ public static class RollbackServiceCollectionExtensions
         services.TryAddTransient<FlagdRollbackClient>();
         services.AddTransient<IFlagRollbackClient>(sp => sp.GetRequiredService<FlagdRollbackClient>());
 
+        // Release rollouts: one IFlagRolloutClient per provider, next to its rollback client.
+        services.TryAddTransient<FlagdRolloutClient>();
+        services.AddTransient<IFlagRolloutClient>(sp => sp.GetRequiredService<FlagdRolloutClient>());
+
         services.TryAddTransient<IFlagRollbackClientCatalog, FlagRollbackClients>();
         return services;
     }

@@ -54,6 +54,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ITimelineStore>(sp => sp.GetRequiredService<TableTimelineStore>());
         services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<TableRunStore>());
         services.AddSingleton<INotificationStore>(sp => sp.GetRequiredService<TableNotificationStore>());
+        services.AddSingleton<IReleaseStore>(sp => new TableReleaseStore(sp.GetRequiredService<StorageTables>()));
         services.AddSingleton(sp => new GuardianEventQueue(sp.GetRequiredService<QueueServiceClient>(), options, sp.GetRequiredService<TimeProvider>()));
         return services;
     }

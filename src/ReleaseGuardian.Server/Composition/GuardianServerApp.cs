@@ -29,6 +29,7 @@ public static class GuardianServerApp
         app.MapGuardiansApi();
         app.MapRunsApi();
         app.MapTrainingApi();
+        app.MapReleasesApi();
         app.MapNotificationsApi();
         app.MapOrchestrationStatusApi();
         app.MapDiagnosticsApi(app.Configuration);

@@ -1,3 +1,4 @@
+using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Infrastructure.Storage;
@@ -19,6 +20,7 @@ internal static class WorkflowComposition
         builder.Services.AddSingleton<IWorkflowStatusReader>(sp => sp.GetRequiredService<DurableWorkflowClient>());
         builder.Services.AddSingleton<ITrainingScheduler>(sp => sp.GetRequiredService<DurableWorkflowClient>());
         builder.Services.AddSingleton<ITrainingRunWaiters>(sp => sp.GetRequiredService<DurableWorkflowClient>());
+        builder.Services.AddSingleton<IReleaseScheduler>(sp => sp.GetRequiredService<DurableWorkflowClient>());
         builder.Services.AddHostedService<WorkflowEngine>();
         return builder;
     }

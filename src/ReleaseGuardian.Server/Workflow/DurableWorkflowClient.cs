@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DurableTask.Core;
 using DurableTask.Core.Exceptions;
+using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;
 
@@ -11,7 +12,7 @@ namespace ReleaseGuardian.Server.Workflow;
 /// answers that instance: the engine refuses the start, and under a race, where two starts can both pass its check,
 /// its de-duplication of the start message still runs the instance once.
 /// </summary>
-internal sealed class DurableWorkflowClient(DurableTaskHub hub) : IWorkflowScheduler, IWorkflowStatusReader, ITrainingScheduler, ITrainingRunWaiters
+internal sealed class DurableWorkflowClient(DurableTaskHub hub) : IWorkflowScheduler, IWorkflowStatusReader, ITrainingScheduler, ITrainingRunWaiters, IReleaseScheduler
 {
     private static readonly OrchestrationStatus[] AnyState =
     [
@@ -37,6 +38,22 @@ internal sealed class DurableWorkflowClient(DurableTaskHub hub) : IWorkflowSched
     /// <inheritdoc />
     Task ITrainingScheduler.StartAsync(string instanceId, TrainingRequest request, CancellationToken cancellationToken) =>
         StartAsync(WorkflowNames.BaselineTraining, instanceId, request, cancellationToken);
+
+    /// <inheritdoc />
+    Task IReleaseScheduler.StartAsync(string instanceId, ReleaseRequest request, CancellationToken cancellationToken) =>
+        StartAsync(WorkflowNames.ReleasePlan, instanceId, request, cancellationToken);
+
+    /// <inheritdoc />
+    async Task<ReleaseInstance?> IReleaseScheduler.GetAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var status = await GetStatusAsync(instanceId, cancellationToken);
+        return status is null ? null : new ReleaseInstance(status.RuntimeStatus,
+            status.CustomStatus is { ValueKind: JsonValueKind.Object } progress ? progress.Deserialize(WorkflowJsonContext.Default.WorkflowProgress) : null);
+    }
+
+    /// <inheritdoc />
+    Task IReleaseScheduler.RaiseAsync(string instanceId, ReleaseControl control, CancellationToken cancellationToken) =>
+        RaiseEventAsync(instanceId, ReleaseNames.ControlEvent, control, cancellationToken);
 
     /// <inheritdoc />
     public Task<bool> CancelAsync(string instanceId, string reason, CancellationToken cancellationToken) =>

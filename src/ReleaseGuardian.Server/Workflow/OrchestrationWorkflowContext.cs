@@ -74,6 +74,28 @@ internal sealed class OrchestrationWorkflowContext(OrchestrationContext context,
         return (TEvent?)JsonSerializer.Deserialize(payload, TypeInfo(typeof(TEvent)));
     }
 
+    public async Task<TEvent?> WaitForEventAsync<TEvent>(string name) where TEvent : class
+    {
+        string payload;
+        if (_received.TryGetValue(name, out var early) && early.Count > 0)
+        {
+            payload = early.Dequeue();
+        }
+        else
+        {
+            var arrival = new TaskCompletionSource<string>();
+            if (!_waiting.TryGetValue(name, out var waiters))
+            {
+                _waiting[name] = waiters = new Queue<TaskCompletionSource<string>>();
+            }
+
+            waiters.Enqueue(arrival);
+            payload = await arrival.Task;
+        }
+
+        return (TEvent?)JsonSerializer.Deserialize(payload, TypeInfo(typeof(TEvent)));
+    }
+
     public async Task<TResult> CallSubOrchestratorAsync<TResult>(string name, string instanceId, object input)
     {
         // The child's input travels as a JSON string that holds the input's JSON; WorkflowOrchestration unwraps it and,

@@ -1,3 +1,4 @@
+using ReleaseGuardian.Application.Releases;
 using System.Text.Json;
 using DurableTask.Core;
 using ReleaseGuardian.Application.Training;
@@ -29,7 +30,9 @@ internal sealed partial class ReleaseActivity(string name, IServiceScopeFactory 
         LogActivityStarted(logger, name, context.OrchestrationInstance.InstanceId, context.DeliveryAttempt);
         var resultJson = TrainingActivityDispatch.Names.Contains(name)
             ? await TrainingActivityDispatch.InvokeJsonAsync(scope.ServiceProvider.GetRequiredService<ITrainingActivities>(), name, inputJson, stopping)
-            : await ReleaseActivityDispatch.InvokeJsonAsync(scope.ServiceProvider.GetRequiredService<IReleaseActivities>(), name, inputJson, stopping);
+            : ReleasePlanActivityDispatch.Names.Contains(name)
+                ? await ReleasePlanActivityDispatch.InvokeJsonAsync(scope.ServiceProvider.GetRequiredService<IReleasePlanActivities>(), name, inputJson, stopping)
+                : await ReleaseActivityDispatch.InvokeJsonAsync(scope.ServiceProvider.GetRequiredService<IReleaseActivities>(), name, inputJson, stopping);
         return JsonSerializer.Serialize(resultJson, WorkflowJsonContext.Default.String);
     }
 

@@ -1,3 +1,4 @@
+using ReleaseGuardian.Application.Releases;
 using DurableTask.Core;
 using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;
@@ -33,10 +34,16 @@ internal sealed partial class WorkflowEngine(DurableTaskHub hub, IServiceScopeFa
             () => new WorkflowOrchestration<TrainingRequest, TrainingOutcome>(
                 WorkflowNames.BaselineTraining, BaselineTraining.RunAsync,
                 WorkflowJsonContext.Default.TrainingRequest, WorkflowJsonContext.Default.TrainingOutcome, options, orchestrationLogger)));
+        worker.AddTaskOrchestrations(new WorkflowObjectCreator<TaskOrchestration>(
+            WorkflowNames.ReleasePlan,
+            () => new WorkflowOrchestration<ReleaseRequest, ReleaseReport>(
+                WorkflowNames.ReleasePlan, ReleasePlanWorkflow.RunAsync,
+                WorkflowJsonContext.Default.ReleaseRequest, WorkflowJsonContext.Default.ReleaseReport, options, orchestrationLogger)));
         var activityLogger = loggers.CreateLogger<ReleaseActivity>();
         worker.AddTaskActivities(
             new[] { WorkflowNames.QuerySignals, WorkflowNames.JudgeRun, WorkflowNames.RollbackFlag, WorkflowNames.RecordAndSendNotifications }
                 .Concat(TrainingActivityDispatch.Names)
+                .Concat(ReleasePlanActivityDispatch.Names)
                 .Select(name => (ObjectCreator<TaskActivity>)new WorkflowObjectCreator<TaskActivity>(
                     name, () => new ReleaseActivity(name, scopes, stoppingToken, activityLogger)))
                 .ToArray());

@@ -93,6 +93,11 @@ public sealed class BaselineTrainingTests
 
         public Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+        public Task<TEvent?> WaitForEventAsync<TEvent>(string name) where TEvent : class =>
+
+            WaitForEventAsync<TEvent>(name, TimeSpan.MaxValue);
+
+
         public Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class
         {
             Timeouts.Add(timeout);

@@ -54,6 +54,20 @@ public sealed class ReleaseWorkflowTests
     }
 
     [Fact]
+    public async Task A_release_stages_No_Go_neither_rolls_back_the_change_under_test_nor_notifies_the_release_does_both()
+    {
+        // Even if a judgement asked for it: the release restores the exact pre-release state and notifies the stage itself.
+        var context = new RecordingContext(Judged("nogo", rollback: true, change: "c1", notify: "nogo"));
+
+        var outcome = await ReleaseWorkflow.RunAsync(context, Request with { ReleaseId = "release-20261124T100000-abcd" });
+
+        Assert.Equal([WorkflowNames.QuerySignals, WorkflowNames.JudgeRun], context.Calls);
+        Assert.Equal("nogo", outcome.Decision);
+        Assert.Null(outcome.Rollback);
+        Assert.Null(outcome.NotificationId);
+    }
+
+    [Fact]
     public async Task The_custom_status_walks_through_every_step_it_takes_and_ends_done()
     {
         var context = new RecordingContext(Judged("nogo", rollback: true, change: "c1", notify: "nogo"));
@@ -105,6 +119,11 @@ public sealed class ReleaseWorkflowTests
         // The release workflow waits for nothing and starts no child; these fail the test if it ever does.
         public Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException("the release workflow sets no timer");
+
+        public Task<TEvent?> WaitForEventAsync<TEvent>(string name) where TEvent : class =>
+
+            WaitForEventAsync<TEvent>(name, TimeSpan.MaxValue);
+
 
         public Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class =>
             throw new InvalidOperationException("the release workflow waits for no event");

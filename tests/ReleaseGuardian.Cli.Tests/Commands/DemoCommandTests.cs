@@ -52,6 +52,62 @@ public sealed partial class DemoCommandTests(AzuriteFixture azurite, ITestOutput
         work.Delete(recursive: true);
     }
 
+    [Fact]
+    public void The_progressive_demo_prints_the_releases_stages_the_no_go_at_10_percent_the_exact_restore_and_who_saw_the_bug()
+    {
+        var work = Directory.CreateTempSubdirectory("rg-demo-cli-progressive-");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exitCode = DemoCommand.Execute(new DemoHostOptions
+        {
+            StorageConnectionString = azurite.ConnectionString,
+            WorkDirectory = work.FullName,
+            RequestsPerSecond = 40,
+            LoadDuration = TimeSpan.FromSeconds(3),
+            Progressive = true,
+        }, output, error);
+
+        var printed = Ansi().Replace(output.ToString(), "");
+        log.WriteLine(printed);
+        Assert.True(exitCode == DemoCommand.Succeeded, $"exit {exitCode}: {error}\n{printed}");
+        // Long notes wrap at the console's width: the sentences are asserted on the text with its wraps undone.
+        var flat = Wrapped().Replace(printed, " ");
+        Assert.Matches(@"POST /api/guardians/checkout/releases \{""stages"":\[\{""rollout"":10\},\{""rollout"":50\},\{""rollout"":100\}\],""validate"":""loadtest"",""approval"":""auto""\} started checkout:release-", flat);
+
+        // The first release's custom status, one line per change: it validates 10%, restores, and ends rolled-back there.
+        var status = Section(printed, "4. ", "5. ").Split('\n').Where(l => l.Contains('⇢', StringComparison.Ordinal)).Select(l => l.Trim()).ToList();
+        Assert.Contains(status, l => l.Contains("stage 1/3: 10%, validating: waiting for release-", StringComparison.Ordinal));
+        Assert.Contains(status, l => l.StartsWith("⇢ rolled-back stage 1/3: 10%, No-Go: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(status, l => l.Contains("stage 2/3", StringComparison.Ordinal));
+        var buggy = Section(flat, "4. ", "5. ");
+        Assert.Matches(@"s1v1\s+stage 1/3\s+flag 10%\s+[0-9]+ req\s+[0-9]+ failed.*NO-GO", buggy);
+        Assert.Contains("stage 2/3 (50%): pending, never set", buggy, StringComparison.Ordinal);
+        Assert.Contains("ended rolled-back: stage 1/3: 10%, No-Go: ", buggy, StringComparison.Ordinal);
+        Assert.Contains("flags.json is back byte for byte", buggy, StringComparison.Ordinal);
+        Assert.Contains("served new-checkout as 'off' → fractional 10% 'on' / 90% 'off' → 'off'", buggy, StringComparison.Ordinal);
+        Assert.Matches(@"users who saw the new checkout: [0-9]+ of the [0-9]+ who checked out during the release", buggy);
+
+        // The fixed build goes through every stage and completes.
+        var fixedBuild = Section(flat, "5. ", "Verdicts");
+        Assert.Contains("stage 3/3: 100%, validating", fixedBuild, StringComparison.Ordinal);
+        Assert.Contains("ended completed: completed: all 3 stage(s) passed", fixedBuild, StringComparison.Ordinal);
+        Assert.Contains("rolled-back · stages 10%:failed 50%:pending 100%:pending", flat, StringComparison.Ordinal);
+        Assert.Contains("completed · stages 10%:passed 50%:passed 100%:passed", flat, StringComparison.Ordinal);
+        work.Delete(recursive: true);
+    }
+
+    private static string Section(string text, string from, string to)
+    {
+        var start = text.IndexOf(from, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no '{from}' in the output");
+        var end = text.IndexOf(to, start + from.Length, StringComparison.Ordinal);
+        return end < 0 ? text[start..] : text[start..end];
+    }
+
+    [GeneratedRegex(@"[ \t]*\r?\n[ \t]*")]
+    private static partial Regex Wrapped();
+
     [GeneratedRegex(@"\x1b\[[0-9;]*m")]
     private static partial Regex Ansi();
 

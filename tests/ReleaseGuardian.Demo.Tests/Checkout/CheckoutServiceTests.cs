@@ -38,6 +38,35 @@ public sealed class CheckoutServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Under_a_fractional_rollout_only_the_users_in_its_share_get_the_failing_new_checkout_and_the_service_counts_them()
+    {
+        // The fractional form a release writes (FlagdFlagText.Fractional): the new variant first, the default after it.
+        File.WriteAllText(FlagFile, """
+            {"flags":{"new-checkout":{"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off",
+             "targeting":{"fractional":[["on",10],["off",90]]}}}}
+            """);
+        await using var service = await CheckoutService.StartAsync(FlagFile, new CheckoutServiceOptions { FailureShareWhenOn = 1.0, ExtraLatencyWhenOn = (0, 0) });
+        using var client = new HttpClient();
+        var users = Enumerable.Range(1, 200).Select(LoadProfile.UserName).ToList();
+        FractionalBucket[] rollout = [new("on", 10), new("off", 90)];
+        var expectedOnNewCode = users.Where(u => FlagdFractional.Variant(FlagdFractional.BucketingValue("new-checkout", u), rollout) == "on").ToHashSet();
+
+        foreach (var user in users.Concat(users))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, service.CheckoutUri) { Content = new StringContent("{}") };
+            request.Headers.Add(CheckoutService.UserHeader, user);
+            using var response = await client.SendAsync(request);
+            // Users in the 10% fail (the new checkout fails every time here); everyone else keeps the classic checkout.
+            Assert.Equal(expectedOnNewCode.Contains(user) ? HttpStatusCode.InternalServerError : HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.NotEmpty(expectedOnNewCode);
+        Assert.Equal((200, expectedOnNewCode.Count), (service.Users.Served, service.Users.OnNewCode));
+        var served = JsonDocument.Parse(await client.GetStringAsync(new Uri(service.BaseAddress, $"flags/new-checkout?user={expectedOnNewCode.First()}"))).RootElement;
+        Assert.Equal(("on", "TARGETING_MATCH"), (served.GetProperty("variant").GetString(), served.GetProperty("reason").GetString()));
+    }
+
+    [Fact]
     public async Task Switching_the_flagd_file_on_makes_the_new_checkout_fail_and_switching_it_back_recovers()
     {
         File.WriteAllText(FlagFile, FlagdFlagFile.Create("new-checkout", on: false));

@@ -234,17 +234,16 @@ public sealed class TableTimelineStore : ITimelineStore
     private static IReadOnlyList<TimelineEntry> ReleaseEntries(TableEntity row)
     {
         var record = TableReleaseStore.ToRecord(row);
-        string summary;
         try
         {
-            summary = ReleaseStageText.Summary(ReleaseRecords.ReportOf(record));
+            // The report's own start time, so the entry's time is exactly the release's startedAt.
+            var report = ReleaseRecords.ReportOf(record);
+            return [new TimelineEntry(TimelineKinds.Release, report.StartedAt, record.ReleaseId, ReleaseStageText.Summary(report), record.ReportJson)];
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException)
         {
-            summary = $"release {record.ReleaseId}: {record.State}";
+            return [new TimelineEntry(TimelineKinds.Release, record.StartedAt, record.ReleaseId, $"release {record.ReleaseId}: {record.State}", record.ReportJson)];
         }
-
-        return [new TimelineEntry(TimelineKinds.Release, record.StartedAt, record.ReleaseId, summary, record.ReportJson)];
     }
 
     private static NotificationMessage? ReadMessage(string json)

@@ -32,11 +32,11 @@ public sealed class ReleaseTimelineTests(AzuriteFixture azurite)
         var stages = data.GetProperty("stages").EnumerateArray().ToList();
         Assert.Equal([10, 50, 100], stages.Select(s => s.GetProperty("rollout").GetInt32()));
         Assert.Equal(["passed", "failed", "pending"], stages.Select(s => s.GetProperty("state").GetString()));
-        Assert.Equal($"{releaseId}-s2v1", stages[1].GetProperty("evaluations")[0].GetProperty("runId").GetString());
+        Assert.Equal($"lt-{releaseId}-s2v1", stages[1].GetProperty("evaluations")[0].GetProperty("runId").GetString());
         // At its start: before the verdicts of its own stages, which come after it (newest first).
         var startedAt = data.GetProperty("startedAt").GetDateTimeOffset();
         Assert.Equal(startedAt, release.GetProperty("time").GetDateTimeOffset());
-        var stageVerdict = entries.FindIndex(e => e.GetProperty("kind").GetString() == "verdict" && e.GetProperty("id").GetString() == $"{releaseId}-s1v1");
+        var stageVerdict = entries.FindIndex(e => e.GetProperty("kind").GetString() == "verdict" && e.GetProperty("id").GetString() == $"lt-{releaseId}-s1v1");
         Assert.True(stageVerdict >= 0 && stageVerdict < entries.IndexOf(release), string.Join("\n", entries.Select(e => e.GetProperty("summary").GetString())));
     }
 

@@ -188,7 +188,7 @@
     const index = data.index && data.index.length > guardians.length ? renderIndex(data.index) : null;
     app.replaceChildren(...(guardians.length === 0 && !index
       ? [el('p', { class: 'muted', text: 'No guardians yet. PUT one at /api/guardians/{id} (see the README).' })]
-      : [index, ...guardians.map(renderGuardian)]));
+      : [index, ...guardians.map(renderGuardian)].filter(Boolean)));
   }
 
   // Every guardian in one light list: a search box filters it as you type, a click loads that one's evidence.

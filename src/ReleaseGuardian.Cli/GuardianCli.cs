@@ -22,6 +22,7 @@ public static class GuardianCli
         root.Subcommands.Add(StatusCommand.Create(output, error));
         root.Subcommands.Add(RunsCommand.Create(output, error));
         root.Subcommands.Add(SendCommand.Create(output, error));
+        root.Subcommands.Add(ReleaseCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 
         var parseResult = root.Parse(args);

@@ -1,7 +1,7 @@
 namespace ReleaseGuardian.Application.Storage;
 
 /// <summary>
-/// A guardian's timeline, merged newest first: its bound flag's changes, its load tests and chaos results,
+/// A guardian's timeline, merged newest first: its bound flag's changes, its load tests and chaos results, its releases,
 /// the entries appended with <see cref="AppendTimelineAsync"/> (invalidations, baseline resets), and the
 /// verdicts, rollbacks and notifications read from where the runs and notifications are stored.
 /// </summary>
@@ -61,4 +61,7 @@ public static class TimelineKinds
 
     /// <summary>A notification sent.</summary>
     public const string Notification = "notification";
+
+    /// <summary>A release plan, at its start, with its stages as they stand (docs/releases.md).</summary>
+    public const string Release = "release";
 }

@@ -63,6 +63,59 @@ public sealed class GuardianClient : IDisposable
         return SendAsync(WithKey(HttpMethod.Get, path), cancellationToken);
     }
 
+    /// <summary><c>POST /api/guardians/{id}/releases</c> with the plan's JSON exactly as given: 202 with the check-status payload.</summary>
+    public Task<ServerAnswer> StartReleaseAsync(string guardianId, string planJson, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(guardianId);
+        ArgumentNullException.ThrowIfNull(planJson);
+        var request = WithKey(HttpMethod.Post, Route(HttpRoutes.Releases, ("id", guardianId)));
+        request.Content = new StringContent(planJson, System.Text.Encoding.UTF8, "application/json");
+        return SendAsync(request, cancellationToken);
+    }
+
+    /// <summary><c>GET /api/guardians/{id}/releases</c>, newest first.</summary>
+    public Task<ServerAnswer> ListReleasesAsync(string guardianId, int? pageSize, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(guardianId);
+        var path = Route(HttpRoutes.Releases, ("id", guardianId))
+                   + (pageSize is { } size ? "?pageSize=" + size.ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
+        return SendAsync(WithKey(HttpMethod.Get, path), cancellationToken);
+    }
+
+    /// <summary><c>GET /api/guardians/{id}/releases/{releaseId}</c>: the release with its stages, runtime status and custom status.</summary>
+    public Task<ServerAnswer> GetReleaseAsync(string guardianId, string releaseId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(guardianId);
+        ArgumentException.ThrowIfNullOrEmpty(releaseId);
+        return SendAsync(WithKey(HttpMethod.Get, Route(HttpRoutes.Release, ("id", guardianId), ("releaseId", releaseId))), cancellationToken);
+    }
+
+    /// <summary><c>POST /api/guardians/{id}/releases/{releaseId}/{action}</c> with <c>{"by","reason"}</c> when given.</summary>
+    public Task<ServerAnswer> ControlReleaseAsync(string guardianId, string releaseId, string action, string? by, string? reason, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(guardianId);
+        ArgumentException.ThrowIfNullOrEmpty(releaseId);
+        ArgumentException.ThrowIfNullOrEmpty(action);
+        var request = WithKey(HttpMethod.Post, Route(HttpRoutes.Release + "/{action}", ("id", guardianId), ("releaseId", releaseId), ("action", action)));
+        if (by is not null || reason is not null)
+        {
+            var body = new System.Text.Json.Nodes.JsonObject();
+            if (by is not null)
+            {
+                body["by"] = by;
+            }
+
+            if (reason is not null)
+            {
+                body["reason"] = reason;
+            }
+
+            request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        }
+
+        return SendAsync(request, cancellationToken);
+    }
+
     /// <summary>
     /// Posts a delivery to an inbound door (<c>api/events</c>, <c>api/webhooks/...</c>) exactly as given. The
     /// standalone server checks only the sender's signature there; a Functions app may also demand a function

@@ -160,7 +160,8 @@ public sealed class TableReleaseStore(StorageTables tables) : IReleaseStore
         row.GetString("FlagKey") ?? "", row.GetString("GuardianId") ?? "", row.GetString("ReleaseId") ?? "",
         row.GetString("InstanceId") ?? "", row.GetDateTimeOffset("TakenAt") ?? DateTimeOffset.MinValue, row.ETag.ToString());
 
-    private static ReleaseRecord ToRecord(TableEntity row) => new(
+    /// <summary>A release row as its record (the timeline reads the rows directly).</summary>
+    internal static ReleaseRecord ToRecord(TableEntity row) => new(
         row.GetString("GuardianId") ?? "", row.GetString("ReleaseId") ?? "", row.GetString("State") ?? "",
         row.GetDateTimeOffset("StartedAt") ?? DateTimeOffset.MinValue, LargeProperty.ReadText(row, "Report") ?? "{}");
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure.Data.Tables;
 using ReleaseGuardian.Application.Notifications;
+using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Application.Storage;
 using ReleaseGuardian.Application.Workflow;
 using ReleaseGuardian.Core.Judgement;
@@ -8,20 +9,21 @@ using ReleaseGuardian.Core.Judgement;
 namespace ReleaseGuardian.Infrastructure.Storage;
 
 /// <summary>
-/// A guardian's timeline (docs/storage.md), merged newest first from up to four row streams, one range query each:
+/// A guardian's timeline (docs/storage.md), merged newest first from up to five row streams, one range query each:
 /// <list type="number">
 /// <item>the guardian's <c>Events</c> partition: load tests, chaos results and appended entries (invalidations, baseline resets);</item>
 /// <item>the guardian's <c>Runs</c> time rows: one <c>verdict</c> per judged run, at its <c>CreatedAt</c>;</item>
 /// <item>the guardian's <c>Notifications</c> rows: a <c>notification</c> 2 ticks after the run, preceded (1 tick after
 /// the run) by the <c>rollback</c> it reports;</item>
-/// <item>the bound flag's <c>Events</c> partition: its changes.</item>
+/// <item>the bound flag's <c>Events</c> partition: its changes;</item>
+/// <item>the guardian's <c>Releases</c> rows: one <c>release</c> per release plan, at its start, with its stages as they stand.</item>
 /// </list>
 /// Verdicts, rollbacks and notifications are derived from where they are stored anyway, so a release evaluation
 /// writes nothing extra for its timeline. Equal times keep the stream order above, then the stream's own order.
 /// </summary>
 public sealed class TableTimelineStore : ITimelineStore
 {
-    private const string TokenVersion = "tl2";
+    private const string TokenVersion = "tl3";
 
     /// <summary>Marks a stream that has nothing more in a token.</summary>
     private const string Done = "~";
@@ -49,6 +51,7 @@ public sealed class TableTimelineStore : ITimelineStore
         var eventsTable = _tables.GetAsync(StorageTables.Events, cancellationToken);
         var runsTable = _tables.GetAsync(StorageTables.Runs, cancellationToken);
         var notificationsTable = _tables.GetAsync(StorageTables.Notifications, cancellationToken);
+        var releasesTable = _tables.GetAsync(TableReleaseStore.Table, cancellationToken);
         var events = await eventsTable;
         var notificationPrefix = TableNotificationStore.GuardianPrefix(guardianId);
 
@@ -59,6 +62,7 @@ public sealed class TableTimelineStore : ITimelineStore
             new(await runsTable, TableRunStore.Partition(guardianId), TableRunStore.TimeRowsStart, KeyText.AfterPrefix(TableRunStore.TimePrefix), row => VerdictEntries(guardianId, row)),
             new(await notificationsTable, TableNotificationStore.Partition, notificationPrefix, KeyText.AfterPrefix(notificationPrefix), NotificationEntries),
             new(events, flag is null ? "" : TableEventStore.FlagPartition(flag), "", TableEventStore.TimeRowsEnd, row => [EventEntry(row)]),
+            new(await releasesTable, KeyText.Segment(guardianId), "", "~", ReleaseEntries),
         ];
 
         var fetched = await Task.WhenAll(streams.Select((s, i) => ReadAsync(s, positions[i], pageSize + 1, cancellationToken)));
@@ -223,6 +227,25 @@ public sealed class TableTimelineStore : ITimelineStore
         ];
     }
 
+    /// <summary>
+    /// A release at its start time, its data the whole release (stages, verdicts, state) as it stands: the row is
+    /// rewritten at every step, so the entry always shows the latest.
+    /// </summary>
+    private static IReadOnlyList<TimelineEntry> ReleaseEntries(TableEntity row)
+    {
+        var record = TableReleaseStore.ToRecord(row);
+        try
+        {
+            // The report's own start time, so the entry's time is exactly the release's startedAt.
+            var report = ReleaseRecords.ReportOf(record);
+            return [new TimelineEntry(TimelineKinds.Release, report.StartedAt, record.ReleaseId, ReleaseStageText.Summary(report), record.ReportJson)];
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException)
+        {
+            return [new TimelineEntry(TimelineKinds.Release, record.StartedAt, record.ReleaseId, $"release {record.ReleaseId}: {record.State}", record.ReportJson)];
+        }
+    }
+
     private static NotificationMessage? ReadMessage(string json)
     {
         try
@@ -248,7 +271,7 @@ public sealed class TableTimelineStore : ITimelineStore
     }
 
     /// <summary>
-    /// Token: <c>tl2</c> and one line per stream (guardian events, runs, notifications, flag events): empty before
+    /// Token: <c>tl3</c> and one line per stream (guardian events, runs, notifications, flag events, releases): empty before
     /// the first page, <c>~</c> when done, else the last served RowKey, with <c>#n</c> when only the first n
     /// entries of that row were served.
     /// </summary>
@@ -258,11 +281,11 @@ public sealed class TableTimelineStore : ITimelineStore
     {
         if (string.IsNullOrEmpty(token))
         {
-            return [null, null, null, hasFlag ? null : Done];
+            return [null, null, null, hasFlag ? null : Done, null];
         }
 
         var parts = Base64Url.TryDecode(token)?.Split('\n');
-        if (parts is not [TokenVersion, _, _, _, _] || !parts.Skip(1).All(IsPosition))
+        if (parts is not [TokenVersion, _, _, _, _, _] || !parts.Skip(1).All(IsPosition))
         {
             throw new InvalidContinuationException("continuation", "is not a timeline token");
         }

@@ -12,7 +12,7 @@ public static class DashboardReport
 {
     /// <summary>
     /// Collects what the page reads from the management API, in the page's own shape:
-    /// <c>{generatedAt, guardians:[{guardian, runs:[run detail...], timeline:[...], notifications:[...]}]}</c>.
+    /// <c>{generatedAt, guardians:[{guardian, runs:[run detail...], timeline:[...], notifications:[...], releases:[...]}]}</c>.
     /// </summary>
     /// <param name="get">GETs a management route (relative, e.g. <c>api/guardians</c>) with the API key and returns its JSON.</param>
     /// <param name="now">The snapshot's time.</param>
@@ -54,6 +54,8 @@ public static class DashboardReport
                 (await get($"api/guardians/{id}/timeline?pageSize=200", cancellationToken)).GetProperty("entries").WriteTo(json);
                 json.WritePropertyName("notifications");
                 (await get($"api/notifications?guardian={id}&pageSize=200", cancellationToken)).GetProperty("notifications").WriteTo(json);
+                json.WritePropertyName("releases");
+                (await get($"api/guardians/{id}/releases?pageSize=10", cancellationToken)).GetProperty("releases").WriteTo(json);
                 json.WriteEndObject();
             }
 

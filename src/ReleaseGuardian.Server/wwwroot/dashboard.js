@@ -11,6 +11,8 @@
   // ones: the evidence costs four requests and more per guardian, the list one request per 200 guardians.
   const DETAIL_LIMIT = 5;
   const PAGE_SIZE = 200;
+  // The newest releases per guardian; older ones are in GET /api/guardians/{id}/releases and the timeline.
+  const RELEASES_SHOWN = 10;
   let search = '';
 
   // ---------- DOM helpers (text always goes in as text, never as HTML) ----------
@@ -122,14 +124,15 @@
     const detailed = index.length <= DETAIL_LIMIT ? index : index.filter((g) => g.id === chosen).concat(chosen ? [] : index.slice(0, 1));
     const guardians = await Promise.all(detailed.map(async (summary) => {
       const id = encodeURIComponent(summary.id);
-      const [guardian, runPage, timeline, notifications] = await Promise.all([
+      const [guardian, runPage, timeline, notifications, releases] = await Promise.all([
         get(`api/guardians/${id}`),
         get(`api/guardians/${id}/runs?pageSize=200`),
         get(`api/guardians/${id}/timeline?pageSize=200`),
         get(`api/notifications?guardian=${id}&pageSize=200`),
+        get(`api/guardians/${id}/releases?pageSize=${RELEASES_SHOWN}`),
       ]);
       const runs = await Promise.all(runPage.runs.map((run) => get(`api/guardians/${id}/runs/${encodeURIComponent(run.runId)}`)));
-      return { guardian, runs, timeline: timeline.entries, notifications: notifications.notifications };
+      return { guardian, runs, timeline: timeline.entries, notifications: notifications.notifications, releases: releases.releases };
     }));
     return { generatedAt: new Date().toISOString(), guardians, index };
   }
@@ -185,7 +188,7 @@
     const index = data.index && data.index.length > guardians.length ? renderIndex(data.index) : null;
     app.replaceChildren(...(guardians.length === 0 && !index
       ? [el('p', { class: 'muted', text: 'No guardians yet. PUT one at /api/guardians/{id} (see the README).' })]
-      : [index, ...guardians.map(renderGuardian)]));
+      : [index, ...guardians.map(renderGuardian)].filter(Boolean)));
   }
 
   // Every guardian in one light list: a search box filters it as you type, a click loads that one's evidence.
@@ -231,6 +234,7 @@
           'guardian ', el('code', { text: d.id }), ' · flag ', el('code', { text: flag }),
           ` · metrics ${(d.metrics && d.metrics.source) || 'loadtest'} · ${m.runs.length} runs`)),
       renderBanners(m),
+      renderReleases(m),
       renderRunStrip(m),
       el('h2', { class: 'section', text: 'Objectives, run by run' }),
       el('div', { class: 'charts' }, (d.objectives || []).map((objective) => renderChart(m, objective))),
@@ -286,6 +290,63 @@
         el('div', { class: 'headline', text: 'No runs yet: post a load-test result to start training.' })));
     }
     return banners;
+  }
+
+  // A stage in a few words, as the timeline and the CLI write it (ReleaseStageText.Cell): "10% ✓ go", "50% … validating".
+  function stageCell(rollout, state, decision) {
+    switch (state) {
+      case 'passed': return `${rollout}% ✓ ${decision || 'go'}`;
+      case 'failed': return `${rollout}% ✗ ${decision || 'nogo'}`;
+      case 'pending': case undefined: case null: case '': return `${rollout}% pending`;
+      case 'aborted': return `${rollout}% aborted`;
+      case 'paused': return `${rollout}% ‖ paused${decision ? ` (${decision})` : ''}`;
+      default: return `${rollout}% … ${state}`;
+    }
+  }
+
+  // Each release as a row of stages: rollout, verdict or state, and a link to each stage's evaluated runs.
+  function renderReleases(m) {
+    const releases = m.entry.releases || [];
+    if (!releases.length) return null;
+    const guardianId = m.definition.id || (m.entry.guardian && m.entry.guardian.id) || '';
+    return el('div', { class: 'releases' },
+      el('h2', { class: 'section', text: 'Releases' }),
+      releases.map((release) => {
+        const flag = release.flag ? `${release.flag.provider} flag ${release.flag.key}` : 'its flag';
+        const stages = Array.isArray(release.stages) ? release.stages : [];
+        return el('div', { class: `release release-${release.state}`, 'data-release': release.releaseId, 'data-state': release.state },
+          el('div', { class: 'release-head' },
+            el('code', { text: release.releaseId }), ' ',
+            el('span', { class: `badge badge-release-${release.state}`, 'data-release-state': release.state, text: String(release.state || '?').toUpperCase() }),
+            el('span', { class: 'muted', text: ` ${flag} · started ${formatDateTime(release.startedAt)}` })),
+          el('ol', { class: 'stages' }, stages.map((stage) => {
+            const evaluations = Array.isArray(stage.evaluations) ? stage.evaluations : [];
+            const last = evaluations[evaluations.length - 1];
+            const decision = last ? last.decision : null;
+            return el('li', {
+              class: `stage stage-${stage.state}`, 'data-stage': stage.stage, 'data-rollout': stage.rollout,
+              'data-stage-state': stage.state, 'data-decision': decision,
+              title: last && last.headline ? last.headline : null,
+            },
+              el('span', { class: 'cell', text: stageCell(stage.rollout, stage.state, decision) }),
+              evaluations.filter((e) => e.runId).map((e) => el('a', {
+                class: 'stage-run', 'data-run-link': e.runId,
+                href: `#guardian=${encodeURIComponent(guardianId)}&run=${encodeURIComponent(e.runId)}`,
+                text: `run ${e.attempt || ''}`.trim(),
+              })));
+          })),
+          el('div', { class: 'release-detail', text: release.detail || '' }));
+      }));
+  }
+
+  function showLinkedRun() {
+    const run = new URLSearchParams(location.hash.slice(1)).get('run');
+    if (!run) return;
+    const target = document.querySelector(`.run[data-run="${CSS.escape(run)}"]`);
+    if (target) {
+      target.classList.add('linked');
+      target.scrollIntoView({ block: 'center' });
+    }
   }
 
   function summarizeObjectives(run) {
@@ -475,7 +536,7 @@
   function renderTimeline(m) {
     const entries = [...(m.entry.timeline || [])].sort((a, b) => String(a.time).localeCompare(String(b.time)));
     if (!entries.length) return el('p', { class: 'muted', text: 'Nothing happened yet.' });
-    const labels = { flagChange: 'flag change', loadTest: 'load test', verdict: 'verdict', rollback: 'rollback', notification: 'notified', chaos: 'chaos' };
+    const labels = { flagChange: 'flag change', loadTest: 'load test', verdict: 'verdict', rollback: 'rollback', notification: 'notified', chaos: 'chaos', release: 'release' };
     return el('ol', { class: 'timeline' }, entries.map((entry) => {
       const nogo = entry.kind === 'verdict' && entry.data && entry.data.decision === 'nogo';
       const important = nogo || entry.kind === 'rollback' || entry.kind === 'flagChange';
@@ -540,6 +601,7 @@
       const data = await loadFromApi(key);
       try { sessionStorage.setItem(KEY_STORAGE, key); } catch { /* storage may be off */ }
       render(data, `live · ${location.host} · updated ${formatTime(data.generatedAt)} UTC`);
+      showLinkedRun();
       document.body.dataset.renderMs = String(Math.round(performance.now() - began));
       document.body.dataset.ready = 'true';
       // One refresh timer, however often the hash changed in between.
@@ -560,6 +622,8 @@
   if (embedded) {
     const data = JSON.parse(embedded.textContent);
     render(data, `report saved ${formatDateTime(data.generatedAt)} · self-contained, works offline`);
+    showLinkedRun();
+    window.addEventListener('hashchange', showLinkedRun);
     document.body.dataset.ready = 'true';
   } else {
     const fromUrl = new URLSearchParams(location.search).get('code');

@@ -50,8 +50,8 @@ public sealed class StorageServiceCollectionTests(AzuriteFixture azurite)
         var counter = provider.GetRequiredService<StorageTransactionCounter>();
         Assert.Equal(1, counter.Count(options.TablePrefix + "Events", "batch"));
         Assert.Equal(1, counter.Count(options.QueueName, "send"));
-        // Events, Guardians, and the Runs and Notifications tables the timeline reads.
-        Assert.Equal(4, counter.Count("Tables", "create"));
+        // Events, Guardians, and the Runs, Notifications and Releases tables the timeline reads.
+        Assert.Equal(5, counter.Count("Tables", "create"));
     }
 
     [Theory]

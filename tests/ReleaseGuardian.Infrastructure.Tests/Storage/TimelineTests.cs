@@ -244,6 +244,7 @@ public sealed class TimelineTests(AzuriteFixture azurite)
     [InlineData("tl1\n\n")]
     [InlineData("tl2\n\n\n")]
     [InlineData("tl2\nx#0\n\n\n")]
+    [InlineData("tl2\n\n\n\n")]
     [InlineData("runs1\nt|0000")]
     public async Task A_foreign_or_old_continuation_token_is_rejected_naming_the_parameter(string token)
     {

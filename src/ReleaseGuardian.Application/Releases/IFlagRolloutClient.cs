@@ -20,6 +20,18 @@ public sealed record FlagRolloutSnapshot(
     bool SupportsPercentages,
     string Summary);
 
+/// <summary>What a snapshot says about itself.</summary>
+public static class FlagRolloutSnapshots
+{
+    /// <summary>
+    /// True when the client could not read the flag and said so with an empty state and fingerprint instead of throwing
+    /// (its <see cref="FlagRolloutSnapshot.Summary"/> says why): nothing can be restored from it, so a release must not start
+    /// on it, and two of them never mean "nobody changed the flag".
+    /// </summary>
+    public static bool IsUnknown(FlagRolloutSnapshot snapshot) =>
+        snapshot.State.Length == 0 || snapshot.Fingerprint.Length == 0;
+}
+
 /// <summary>How a rollout write or a restore went.</summary>
 /// <param name="Succeeded">True when the provider accepted it.</param>
 /// <param name="Detail">What happened, in plain words (remote statuses in logs, never secrets).</param>

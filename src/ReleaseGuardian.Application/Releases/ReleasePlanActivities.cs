@@ -52,7 +52,9 @@ public sealed class ReleasePlanActivities(
         try
         {
             var snapshot = await client.CaptureAsync(input.Flag, cancellationToken);
-            return new CaptureFlagResult(true, snapshot.Summary, snapshot, client.SupportsPercentages);
+            return FlagRolloutSnapshots.IsUnknown(snapshot)
+                ? new CaptureFlagResult(false, snapshot.Summary, null, client.SupportsPercentages)
+                : new CaptureFlagResult(true, snapshot.Summary, snapshot, client.SupportsPercentages);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -80,6 +80,11 @@ public sealed class ReleaseEndpoints(
             return ApiResponse.Problem(409, "flag", $"{flag.Provider} flag '{flag.Key}' could not be read, so nothing was started: {e.Message}");
         }
 
+        if (FlagRolloutSnapshots.IsUnknown(snapshot))
+        {
+            return ApiResponse.Problem(409, "flag", $"{flag.Provider} flag '{flag.Key}' could not be read, so nothing was started: {snapshot.Summary}");
+        }
+
         if (!snapshot.SupportsPercentages && PlanReading.OnOffOnly(plan, flag.Provider) is { } flagRefusal)
         {
             return ApiResponse.Problem(400, flagRefusal.Path, flagRefusal.Message);

@@ -24,7 +24,7 @@ public abstract partial class RollbackClientBase
         new(Provider, "", null, "", false, "state unknown: " + Scrub(why));
 
     /// <summary>True when <paramref name="snapshot"/> is an unknown state (nothing was read).</summary>
-    internal static bool IsUnknown(FlagRolloutSnapshot snapshot) => snapshot.State.Length == 0;
+    internal static bool IsUnknown(FlagRolloutSnapshot snapshot) => FlagRolloutSnapshots.IsUnknown(snapshot);
 
     /// <summary>Runs a capture; any provider failure becomes an unknown snapshot, only cancellation propagates.</summary>
     private protected async Task<FlagRolloutSnapshot> CaptureGuardedAsync(

@@ -91,26 +91,29 @@ public sealed class BaselineTrainingTests
 
         public void SetCustomStatus(WorkflowProgress progress) => Statuses.Add(progress);
 
-        public Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken = default) => Task.CompletedTask;
-
-        public Task<TEvent?> WaitForEventAsync<TEvent>(string name) where TEvent : class =>
-
-            WaitForEventAsync<TEvent>(name, TimeSpan.MaxValue);
-
-
-        public Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class
+        // The deadline of a result wait is a durable timer of its own; here it fires at once, and only a result that never
+        // comes (a timed-out run) lets it win.
+        public Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken = default)
         {
-            Timeouts.Add(timeout);
+            Timeouts.Add(fireAt - CurrentUtcDateTime);
+            return Task.CompletedTask;
+        }
+
+        public Task<TEvent?> WaitForEventAsync<TEvent>(string name) where TEvent : class
+        {
             var testId = name["load-test-finished:".Length..];
             if (timeOut.Any(testId.EndsWith))
             {
-                return Task.FromResult<TEvent?>(null);
+                return new TaskCompletionSource<TEvent?>().Task;
             }
 
             var request = new EvaluationRequest("checkout", "lt-" + testId, RunPurpose.Training,
                 DateTimeOffset.Parse("2026-12-06T00:00:00Z"), DateTimeOffset.Parse("2026-12-06T00:01:00Z"), EvaluationTriggers.LoadTest);
             return Task.FromResult((TEvent?)(object)new LoadTestFinishedNotice(testId, request));
         }
+
+        public Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class =>
+            throw new InvalidOperationException("Result waits pair an open wait with a deadline timer of their own.");
 
         public Task<TResult> CallSubOrchestratorAsync<TResult>(string name, string instanceId, object input)
         {

@@ -347,6 +347,32 @@ public sealed class ReleasePlanTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_flag_whose_state_cannot_be_read_starts_no_release_and_the_409_names_the_flag()
+    {
+        // The generic hook's client answers an unknown state (it does not throw) when its hook cannot be read: the
+        // release must refuse it as it refuses a capture that throws, since there would be nothing to restore.
+        await using var hook = await LoopbackServer.StartAsync(status: 503, body: "down for maintenance");
+        await using var story = await ReleaseStory.StartAsync(azurite, settings: new Dictionary<string, string?>
+        {
+            ["Providers:http:Url"] = hook.BaseAddress + "hook",
+            ["Rollback:MaxAttempts"] = "1",
+        });
+        var definition = System.Text.Json.Nodes.JsonNode.Parse(story.Guardian("""{"source":"loadtest"}"""))!.AsObject();
+        definition["flag"] = new System.Text.Json.Nodes.JsonObject { ["provider"] = "http", ["key"] = "new-checkout" };
+        await story.Scenario.PutGuardianAsync("checkout", definition.ToJsonString());
+
+        using var response = await story.StartReleaseAsync("""{"stages":[{"rollout":100}]}""");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("flag", problem.GetProperty("field").GetString());
+        Assert.Contains("could not be read", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.NotEmpty(hook.Requests);
+        Assert.All(hook.Requests, r => Assert.Equal("GET", r.Method));
+        Assert.Empty((await story.Scenario.GetJsonAsync("/api/guardians/checkout/releases")).GetProperty("releases").EnumerateArray());
+    }
+
+    [Fact]
     public async Task A_loadtest_plan_for_a_guardian_without_a_loadTest_section_gets_400_naming_validate()
     {
         await using var story = await ReleaseStory.StartAsync(azurite);

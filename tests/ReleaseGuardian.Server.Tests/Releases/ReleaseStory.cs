@@ -82,7 +82,7 @@ public sealed class ReleaseStory : IAsyncDisposable
             context.Response.StatusCode = 202;
             await context.Response.WriteAsync("");
         });
-        var all = new Dictionary<string, string?> { ["FlagFiles:Root"] = root };
+        var all = new Dictionary<string, string?> { ["FlagFiles:Root"] = root, ["LoadTest:AllowedUrls"] = ci.BaseAddress + "launch" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             all[key] = value;

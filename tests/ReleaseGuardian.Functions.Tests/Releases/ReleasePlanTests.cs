@@ -57,6 +57,7 @@ public sealed class ReleasePlanTests(AzuriteFixture azurite) : IAsyncLifetime
         _hook = await LoopbackServer.StartAsync(204, "");
         var settings = FunctionsStory.Settings(azurite.ConnectionString, new Uri("http://127.0.0.1:9/"));
         settings["FlagFiles:Root"] = _root;
+        settings["Api:PublicBaseUrl"] = "https://guardian.example.org";
         _host = await FunctionsDurableHost.StartAsync(settings);
         _http = new FunctionsHttp(_host);
         var definition = JsonNode.Parse(WorkshopPayloads.Guardian("checkout", _hook.BaseAddress + "hook", WorkshopPayloads.StaticObjectives))!.AsObject();
@@ -207,7 +208,7 @@ public sealed class ReleasePlanTests(AzuriteFixture azurite) : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (_launches.Count < count)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"launch {count} never came");
+            Assert.True(DateTime.UtcNow < deadline, $"launch {count} never came; activities: {string.Join(", ", _host.Calls.Select(c => c.Name + " " + c.CustomStatus))}");
             await Task.Delay(50);
         }
 

@@ -91,12 +91,26 @@ public sealed class BaselineTrainingTests
 
         public void SetCustomStatus(WorkflowProgress progress) => Statuses.Add(progress);
 
-        public Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken = default) => Task.CompletedTask;
+        // The result's deadline: a timer at the replay-safe clock plus the run's timeout; it fires at once here, so a
+        // result that is scripted to arrive must already be in (WhenAny prefers the first completed task).
+        public Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken = default)
+        {
+            Timeouts.Add(fireAt - CurrentUtcDateTime);
+            return Task.CompletedTask;
+        }
 
-        public Task<TEvent?> WaitForEventAsync<TEvent>(string name) where TEvent : class =>
+        public Task<TEvent?> WaitForEventAsync<TEvent>(string name) where TEvent : class
+        {
+            var testId = name["load-test-finished:".Length..];
+            if (timeOut.Any(testId.EndsWith))
+            {
+                return new TaskCompletionSource<TEvent?>().Task;
+            }
 
-            WaitForEventAsync<TEvent>(name, TimeSpan.MaxValue);
-
+            var request = new EvaluationRequest("checkout", "lt-" + testId, RunPurpose.Training,
+                DateTimeOffset.Parse("2026-12-06T00:00:00Z"), DateTimeOffset.Parse("2026-12-06T00:01:00Z"), EvaluationTriggers.LoadTest);
+            return Task.FromResult((TEvent?)(object)new LoadTestFinishedNotice(testId, request));
+        }
 
         public Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class
         {

@@ -91,8 +91,8 @@ public sealed class BaselineTrainingTests
 
         public void SetCustomStatus(WorkflowProgress progress) => Statuses.Add(progress);
 
-        // The deadline of a result wait is a durable timer of its own; here it fires at once, and only a result that never
-        // comes (a timed-out run) lets it win.
+        // The result's deadline: a timer at the replay-safe clock plus the run's timeout; it fires at once here, so a
+        // result that is scripted to arrive must already be in (WhenAny prefers the first completed task).
         public Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken = default)
         {
             Timeouts.Add(fireAt - CurrentUtcDateTime);
@@ -112,8 +112,19 @@ public sealed class BaselineTrainingTests
             return Task.FromResult((TEvent?)(object)new LoadTestFinishedNotice(testId, request));
         }
 
-        public Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class =>
-            throw new InvalidOperationException("Result waits pair an open wait with a deadline timer of their own.");
+        public Task<TEvent?> WaitForEventAsync<TEvent>(string name, TimeSpan timeout) where TEvent : class
+        {
+            Timeouts.Add(timeout);
+            var testId = name["load-test-finished:".Length..];
+            if (timeOut.Any(testId.EndsWith))
+            {
+                return Task.FromResult<TEvent?>(null);
+            }
+
+            var request = new EvaluationRequest("checkout", "lt-" + testId, RunPurpose.Training,
+                DateTimeOffset.Parse("2026-12-06T00:00:00Z"), DateTimeOffset.Parse("2026-12-06T00:01:00Z"), EvaluationTriggers.LoadTest);
+            return Task.FromResult((TEvent?)(object)new LoadTestFinishedNotice(testId, request));
+        }
 
         public Task<TResult> CallSubOrchestratorAsync<TResult>(string name, string instanceId, object input)
         {

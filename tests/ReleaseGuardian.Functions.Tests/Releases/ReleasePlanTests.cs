@@ -57,6 +57,7 @@ public sealed class ReleasePlanTests(AzuriteFixture azurite) : IAsyncLifetime
         _hook = await LoopbackServer.StartAsync(204, "");
         var settings = FunctionsStory.Settings(azurite.ConnectionString, new Uri("http://127.0.0.1:9/"));
         settings["FlagFiles:Root"] = _root;
+        settings["LoadTest:AllowedUrls"] = _ci.BaseAddress + "launch";
         settings["Api:PublicBaseUrl"] = "https://guardian.example.org";
         _host = await FunctionsDurableHost.StartAsync(settings);
         _http = new FunctionsHttp(_host);

@@ -21,47 +21,64 @@ internal static partial class FlagRollouts
     public static string Fingerprint(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
-    /// <summary><paramref name="node"/> as JSON with every object's keys in ordinal order, so equal content gives equal text.</summary>
+    /// <summary>
+    /// <paramref name="node"/> as JSON with every object's keys in ordinal order and numbers without trailing zeros, so
+    /// equal content gives equal text whatever the provider's key order or number formatting.
+    /// </summary>
     public static string Canonical(JsonNode? node)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            Write(writer, node);
+            WriteCanonical(writer, node);
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
-        static void Write(Utf8JsonWriter writer, JsonNode? node)
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonNode? node)
+    {
+        switch (node)
         {
-            switch (node)
-            {
-                case null:
-                    writer.WriteNullValue();
-                    break;
-                case JsonObject o:
-                    writer.WriteStartObject();
-                    foreach (var (key, value) in o.OrderBy(p => p.Key, StringComparer.Ordinal))
-                    {
-                        writer.WritePropertyName(key);
-                        Write(writer, value);
-                    }
+            case null:
+                writer.WriteNullValue();
+                break;
+            case JsonObject obj:
+                writer.WriteStartObject();
+                foreach (var (name, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(name);
+                    WriteCanonical(writer, value);
+                }
 
-                    writer.WriteEndObject();
-                    break;
-                case JsonArray a:
-                    writer.WriteStartArray();
-                    foreach (var item in a)
-                    {
-                        Write(writer, item);
-                    }
+                writer.WriteEndObject();
+                break;
+            case JsonArray array:
+                writer.WriteStartArray();
+                foreach (var item in array)
+                {
+                    WriteCanonical(writer, item);
+                }
 
-                    writer.WriteEndArray();
-                    break;
-                default:
-                    node.WriteTo(writer);
-                    break;
-            }
+                writer.WriteEndArray();
+                break;
+            default:
+                // Values set in code are not backed by a JsonElement; a round trip through text gives one either way.
+                using (var document = JsonDocument.Parse(node.ToJsonString()))
+                {
+                    var element = document.RootElement;
+                    if (element.ValueKind == JsonValueKind.Number && element.TryGetDecimal(out var number))
+                    {
+                        // 10, 10.0 and 1E1 are the same percentage.
+                        writer.WriteRawValue((number / 1.0000000000000000000000000000m).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        element.WriteTo(writer);
+                    }
+                }
+
+                break;
         }
     }
 

@@ -237,16 +237,7 @@ internal static class FlagdFlagText
     }
 
     /// <summary>SHA-256 (hex) of the flag object written canonically: properties sorted, no whitespace, so formatting alone never changes it.</summary>
-    public static string Fingerprint(JsonObject flag)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            WriteCanonical(writer, flag);
-        }
-
-        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
-    }
+    public static string Fingerprint(JsonObject flag) => FlagRollouts.Fingerprint(flag);
 
     /// <summary>Plain words, e.g. <c>ENABLED, fractional 10% 'on' / 90% 'off'</c>.</summary>
     public static string Summary(JsonObject flag)
@@ -268,35 +259,4 @@ internal static class FlagdFlagText
     private static string Number(JsonNode node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>().ToString(CultureInfo.InvariantCulture) : "?";
 
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                writer.WriteStartObject();
-                foreach (var (name, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
-                {
-                    writer.WritePropertyName(name);
-                    WriteCanonical(writer, value);
-                }
-
-                writer.WriteEndObject();
-                break;
-            case JsonArray array:
-                writer.WriteStartArray();
-                foreach (var item in array)
-                {
-                    WriteCanonical(writer, item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            case null:
-                writer.WriteNullValue();
-                break;
-            default:
-                node.WriteTo(writer);
-                break;
-        }
-    }
 }

@@ -209,16 +209,7 @@ public abstract partial class RollbackClientBase
     /// without trailing zeros), so equal content gives an equal fingerprint whatever the provider's key order or
     /// number formatting.
     /// </summary>
-    internal static string FingerprintOf(JsonNode? parts)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            WriteCanonical(writer, parts);
-        }
-
-        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
-    }
+    internal static string FingerprintOf(JsonNode? parts) => FlagRollouts.Fingerprint(parts);
 
     /// <summary>Parses <paramref name="json"/> as a JSON object, or null with <paramref name="problem"/>.</summary>
     private protected static JsonObject? ParseObject(string? json, string what, out string problem)
@@ -257,51 +248,6 @@ public abstract partial class RollbackClientBase
     /// <summary>"10%" with the invariant culture.</summary>
     private protected static string PercentWords(double percent) => percent.ToString("0.##", CultureInfo.InvariantCulture) + "%";
 
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonNode? node)
-    {
-        switch (node)
-        {
-            case null:
-                writer.WriteNullValue();
-                break;
-            case JsonObject obj:
-                writer.WriteStartObject();
-                foreach (var (name, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
-                {
-                    writer.WritePropertyName(name);
-                    WriteCanonical(writer, value);
-                }
-
-                writer.WriteEndObject();
-                break;
-            case JsonArray array:
-                writer.WriteStartArray();
-                foreach (var item in array)
-                {
-                    WriteCanonical(writer, item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            default:
-                // Values set in code are not backed by a JsonElement; a round trip through text gives one either way.
-                using (var document = JsonDocument.Parse(node.ToJsonString()))
-                {
-                    var element = document.RootElement;
-                    if (element.ValueKind == JsonValueKind.Number && element.TryGetDecimal(out var number))
-                {
-                    // 10, 10.0 and 1E1 are the same percentage.
-                    writer.WriteRawValue((number / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture));
-                }
-                    else
-                    {
-                        element.WriteTo(writer);
-                    }
-                }
-
-                break;
-        }
-    }
 }
 
 /// <summary>Where a flag's rollout state is read (<see cref="Read"/>) and written (<see cref="Write"/>, given the new state and the reason), and how to name it.</summary>

@@ -1,10 +1,10 @@
-using ReleaseGuardian.Application.Releases;
 using Azure.Core.Serialization;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ReleaseGuardian.Application.Ingestion;
+using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Application.Runs;
 using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;

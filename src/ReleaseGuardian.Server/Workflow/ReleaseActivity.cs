@@ -1,6 +1,6 @@
-using ReleaseGuardian.Application.Releases;
 using System.Text.Json;
 using DurableTask.Core;
+using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;
 

@@ -1,5 +1,5 @@
-using ReleaseGuardian.Application.Releases;
 using DurableTask.Core;
+using ReleaseGuardian.Application.Releases;
 using ReleaseGuardian.Application.Training;
 using ReleaseGuardian.Application.Workflow;
 

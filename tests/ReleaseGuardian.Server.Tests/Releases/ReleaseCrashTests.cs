@@ -41,6 +41,7 @@ public sealed class ReleaseCrashTests(AzuriteFixture azurite)
             ["Webhooks:k6:Secret"] = Scenario.K6Secret,
             ["FlagFiles:Root"] = root,
             ["Outbound:AllowPrivateNetworks"] = "true",
+            ["LoadTest:AllowedUrls"] = ci.BaseAddress + "launch",
             ["Workflow:Partitions"] = "1",
             ["Workflow:MaxQueuePollingInterval"] = "00:00:00.100",
             ["Workflow:LeaseInterval"] = "00:00:06",

@@ -272,8 +272,19 @@ public sealed class ReleasePlanTests(AzuriteFixture azurite)
         Assert.Single(story.Launches);
         // The release did not overrule the person: the file is as they left it.
         Assert.DoesNotMatch("\"defaultVariant\"\\s*:\\s*\"off\"", await File.ReadAllTextAsync(story.FlagFile));
-        var notices = (await story.Scenario.NotificationsAsync("checkout")).Where(n => n.GetProperty("kind").GetString() == "release").ToList();
-        Assert.Contains(notices, n => n.ToString().Contains("changed outside the release", StringComparison.Ordinal));
+        // The pause is in the custom status before the activity that records and notifies it has run: wait for it.
+        var noticed = false;
+        for (var wait = 0; wait < 120 && !noticed; wait++)
+        {
+            noticed = (await story.Scenario.NotificationsAsync("checkout"))
+                .Any(n => n.GetProperty("kind").GetString() == "release" && n.ToString().Contains("changed outside the release", StringComparison.Ordinal));
+            if (!noticed)
+            {
+                await Task.Delay(250);
+            }
+        }
+
+        Assert.True(noticed, "no release notification said the flag was changed outside the release");
 
         using (var abort = await story.ControlAsync(releaseId, "abort"))
         {

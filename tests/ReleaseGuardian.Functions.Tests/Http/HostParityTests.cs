@@ -58,6 +58,13 @@ public sealed class HostParityTests(AzuriteFixture azurite)
             (HttpMethod.Options, "/api/events", null, [["WebHook-Request-Origin", "eventgrid.azure.net"]]),
             (HttpMethod.Post, "/api/guardians/checkout/evaluations", evaluation, [key, json]),
             (HttpMethod.Post, "/api/guardians/checkout/evaluations", Encoding.UTF8.GetBytes("""{"start":"yesterday"}"""), [key, json]),
+            // Release routes: a refused plan, the empty list, an unknown release and a control for it.
+            (HttpMethod.Post, "/api/guardians/checkout/releases", Encoding.UTF8.GetBytes("""{"stages":[{"rollout":50},{"rollout":10}]}"""), [key, json]),
+            (HttpMethod.Post, "/api/guardians/checkout/releases", Encoding.UTF8.GetBytes("""{"stages":[{"rollout":10}]}"""), [["x-functions-key", "wrong-key"], json]),
+            (HttpMethod.Get, "/api/guardians/checkout/releases", null, [key]),
+            (HttpMethod.Get, "/api/guardians/checkout/releases/release-20261206T000000-abcd", null, [key]),
+            (HttpMethod.Post, "/api/guardians/checkout/releases/release-20261206T000000-abcd/abort", null, [key]),
+            (HttpMethod.Post, "/api/guardians/nosuch/releases", Encoding.UTF8.GetBytes("""{"stages":[{"rollout":100}]}"""), [key, json]),
         };
 
         // An evaluation a request starts finishes in both hosts before the next request, so runs are judged in one order.
@@ -104,6 +111,10 @@ public sealed class HostParityTests(AzuriteFixture azurite)
         // The comparison is not vacuous: the story really happened in both hosts.
         Assert.Contains(functionsAnswers, a => a.StartsWith("POST /api/webhooks/loadtests/k6?", StringComparison.Ordinal) && a.Contains(" -> 202", StringComparison.Ordinal));
         Assert.Equal(2, story.Rollbacks.Count);
+        Assert.Contains(functionsAnswers, a => a.StartsWith("POST /api/guardians/checkout/releases", StringComparison.Ordinal)
+            && a.Contains(" -> 400", StringComparison.Ordinal) && a.Contains("stages[1].rollout", StringComparison.Ordinal));
+        Assert.Contains(functionsAnswers, a => a.StartsWith("POST /api/guardians/checkout/releases/release-20261206T000000-abcd/abort", StringComparison.Ordinal)
+            && a.Contains(" -> 404", StringComparison.Ordinal));
     }
 
     /// <summary>One answer as text: status, the headers that matter, and the body with what differs by nature masked.</summary>

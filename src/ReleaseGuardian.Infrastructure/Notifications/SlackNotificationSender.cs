@@ -152,6 +152,13 @@ public sealed class SlackNotificationSender(NotificationPoster poster) : INotifi
         NotificationKind.RolledBack => "⏪",
         NotificationKind.RollbackFailed => "🚨",
         NotificationKind.Inconclusive => "❔",
+        // A release notifies every stage: a passed one is good news, a paused one waits for a person.
+        NotificationKind.ReleaseStage => message.Decision switch
+        {
+            Core.Definitions.Decision.Go => "✅",
+            Core.Definitions.Decision.Inconclusive => "⏸️",
+            _ => "🛑",
+        },
         _ => "🛑",
     };
 

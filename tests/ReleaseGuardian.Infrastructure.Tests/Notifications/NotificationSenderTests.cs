@@ -133,6 +133,20 @@ public sealed class NotificationSenderTests
             context.GetProperty("text").GetString());
     }
 
+    [Theory]
+    [InlineData(Decision.Go, "✅ Go: Checkout service")]
+    [InlineData(Decision.Inconclusive, "⏸️ Inconclusive: Checkout service")]
+    [InlineData(Decision.NoGo, "🛑 No-Go: Checkout service")]
+    public async Task A_release_stage_in_Slack_leads_with_what_its_verdict_means(Decision decision, string header)
+    {
+        var stage = RolledBack() with { Kind = NotificationKind.ReleaseStage, Decision = decision };
+
+        var (_, _, body) = await SendAsync(NotifyTargetTypes.Slack, stage);
+        using var _ = body;
+
+        Assert.Equal(header, body.RootElement.GetProperty("blocks")[0].GetProperty("text").GetProperty("text").GetString());
+    }
+
     [Fact]
     public async Task Slack_gets_at_most_ten_fields_per_section_and_escaped_mrkdwn()
     {

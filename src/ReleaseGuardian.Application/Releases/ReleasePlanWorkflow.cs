@@ -230,8 +230,8 @@ public static class ReleasePlanWorkflow
             var deadline = context.CurrentUtcDateTime.Add(timeout);
             _state = ReleaseStates.WaitingForApproval;
             Stage(index, s => s with { State = "waiting-for-approval" });
-            Status("waiting-for-approval", $"{Prefix(index)}, waiting for approval until {Clock(deadline)}");
-            await RecordAsync(Notice(index, $"{Prefix(index)}: passed; waiting for approval to go to {_plan.Stages[index + 1].Rollout}%", null, "go"));
+            await RecordThenAnnounceAsync("waiting-for-approval", $"{Prefix(index)}, waiting for approval until {Clock(deadline)}",
+                Notice(index, $"{Prefix(index)}: passed; waiting for approval to go to {_plan.Stages[index + 1].Rollout}%", null, "go"));
             while (true)
             {
                 var control = await WaitForControlUntilAsync(deadline);
@@ -347,8 +347,8 @@ public static class ReleasePlanWorkflow
             var before = _stages[index].State;
             _state = ReleaseStates.Paused;
             Stage(index, s => s with { State = "paused" });
-            Status("paused", $"{Prefix(index)}, paused: {reason}");
-            await RecordAsync(Notice(index, $"{Prefix(index)}, paused: {reason}; resume or abort", runId, "inconclusive", kind));
+            await RecordThenAnnounceAsync("paused", $"{Prefix(index)}, paused: {reason}",
+                Notice(index, $"{Prefix(index)}, paused: {reason}; resume or abort", runId, "inconclusive", kind));
             while (true)
             {
                 var control = await WaitForControlUntilAsync(DateTime.MaxValue);
@@ -407,9 +407,8 @@ public static class ReleasePlanWorkflow
             _state = state;
             _detail = detail;
             _endedAt = Now();
-            context.SetCustomStatus(new WorkflowProgress(state, detail));
             var notice = new ReleaseNotice($"n{++_notices}-{kind}", Math.Min(_current, Count - 1) + 1, detail, runId, decision);
-            await context.CallActivityAsync<RecordReleaseResult>(WorkflowNames.RecordRelease, new RecordReleaseInput(Report(), notice));
+            await RecordThenAnnounceAsync(state, detail, notice);
             await context.CallActivityAsync<bool>(WorkflowNames.ReleaseFlagLock, new ReleaseLockInput(request.GuardianId, request.ReleaseId, request.Flag));
             _ended = Report();
             return _ended;
@@ -533,6 +532,15 @@ public static class ReleasePlanWorkflow
 
         private ReleaseNotice Notice(int index, string summary, string? runId, string decision, string? kind = null) =>
             new($"n{++_notices}-s{index + 1}-{kind ?? decision}", index + 1, summary, runId, decision);
+
+        // The release row is written before the custom status says the same, so whoever reads both (the release route
+        // shows them side by side) never sees a pause, a wait or an end that the row does not have yet.
+        private async Task RecordThenAnnounceAsync(string step, string detail, ReleaseNotice notice)
+        {
+            _detail = detail;
+            await RecordAsync(notice);
+            context.SetCustomStatus(new WorkflowProgress(step, detail));
+        }
 
         private void Status(string step, string detail)
         {

@@ -15,7 +15,9 @@ public sealed class ApiRequestReaderTests
     [Fact]
     public async Task Any_body_within_the_limit_is_read_byte_for_byte_whether_its_length_is_announced_right_wrong_or_not_at_all()
     {
-        await Gen.Select(Gen.Byte.Array[0, 20_000], Gen.Int[1, 5_000], Gen.Int[0, 3], Gen.Int[0, 100]).SampleAsync(async (body, chunk, mode, skew) =>
+        // Random bytes that happen to hold a JSON string with invalid UTF-8 are refused on purpose (JsonStrings): not this test's case.
+        var bodies = Gen.Byte.Array[0, 20_000].Where(b => JsonStrings.FindUndecodable(b) is null);
+        await Gen.Select(bodies, Gen.Int[1, 5_000], Gen.Int[0, 3], Gen.Int[0, 100]).SampleAsync(async (body, chunk, mode, skew) =>
         {
             // 0: not announced, 1: exact, 2: announced too short (the rest is still read), 3: announced too long (what came is kept)
             long? announced = mode switch { 0 => null, 1 => body.Length, 2 => Math.Max(0, body.Length - skew), _ => body.Length + skew };

@@ -198,22 +198,15 @@ public static class ReleasePlanActivityDispatch
     {
         ArgumentNullException.ThrowIfNull(activities);
         var json = WorkflowJsonContext.Default;
-        return name switch
+        return await (name switch
         {
-            WorkflowNames.CaptureFlagState => JsonSerializer.Serialize(
-                await activities.CaptureFlagStateAsync(Read(inputJson, json.CaptureFlagInput), cancellationToken), json.CaptureFlagResult),
-            WorkflowNames.SetFlagRollout => JsonSerializer.Serialize(
-                await activities.SetFlagRolloutAsync(Read(inputJson, json.SetRolloutInput), cancellationToken), json.RolloutWriteResult),
-            WorkflowNames.RestoreFlagState => JsonSerializer.Serialize(
-                await activities.RestoreFlagStateAsync(Read(inputJson, json.RestoreFlagInput), cancellationToken), json.RolloutWriteResult),
-            WorkflowNames.RecordRelease => JsonSerializer.Serialize(
-                await activities.RecordReleaseAsync(Read(inputJson, json.RecordReleaseInput), cancellationToken), json.RecordReleaseResult),
-            WorkflowNames.ReleaseFlagLock => JsonSerializer.Serialize(
-                await activities.ReleaseFlagLockAsync(Read(inputJson, json.ReleaseLockInput), cancellationToken), json.Boolean),
+            WorkflowNames.CaptureFlagState => ActivityJson.InvokeAsync(inputJson, json.CaptureFlagInput, json.CaptureFlagResult, input => activities.CaptureFlagStateAsync(input, cancellationToken)),
+            WorkflowNames.SetFlagRollout => ActivityJson.InvokeAsync(inputJson, json.SetRolloutInput, json.RolloutWriteResult, input => activities.SetFlagRolloutAsync(input, cancellationToken)),
+            WorkflowNames.RestoreFlagState => ActivityJson.InvokeAsync(inputJson, json.RestoreFlagInput, json.RolloutWriteResult, input => activities.RestoreFlagStateAsync(input, cancellationToken)),
+            WorkflowNames.RecordRelease => ActivityJson.InvokeAsync(inputJson, json.RecordReleaseInput, json.RecordReleaseResult, input => activities.RecordReleaseAsync(input, cancellationToken)),
+            WorkflowNames.ReleaseFlagLock => ActivityJson.InvokeAsync(inputJson, json.ReleaseLockInput, json.Boolean, input => activities.ReleaseFlagLockAsync(input, cancellationToken)),
             _ => throw new ArgumentException($"'{name}' is not an activity of {WorkflowNames.ReleasePlan}.", nameof(name)),
-        };
+        });
     }
 
-    private static T Read<T>(string json, JsonTypeInfo<T> typeInfo) =>
-        JsonSerializer.Deserialize(json, typeInfo) ?? throw new ArgumentException($"The input of the activity is not a {typeof(T).Name}.");
 }

@@ -135,20 +135,14 @@ public static class TrainingActivityDispatch
     public static async Task<string> InvokeJsonAsync(ITrainingActivities activities, string name, string inputJson, CancellationToken cancellationToken)
     {
         var json = WorkflowJsonContext.Default;
-        return name switch
+        return await (name switch
         {
-            WorkflowNames.LaunchLoadTest => JsonSerializer.Serialize(
-                await activities.LaunchLoadTestAsync(Read(inputJson, json.LaunchLoadTestInput), cancellationToken), json.LaunchLoadTestResult),
-            WorkflowNames.PollLoadTest => JsonSerializer.Serialize(
-                await activities.PollLoadTestAsync(Read(inputJson, json.PollLoadTestInput), cancellationToken), json.PolledRunState),
-            WorkflowNames.RecordPolledLoadTest => JsonSerializer.Serialize(
-                await activities.RecordPolledLoadTestAsync(Read(inputJson, json.RecordPolledLoadTestInput), cancellationToken), json.RecordPolledLoadTestResult),
-            WorkflowNames.LearnThresholds => JsonSerializer.Serialize(
-                await activities.LearnThresholdsAsync(Read(inputJson, json.LearnThresholdsInput), cancellationToken), json.LearnedThresholds),
+            WorkflowNames.LaunchLoadTest => ActivityJson.InvokeAsync(inputJson, json.LaunchLoadTestInput, json.LaunchLoadTestResult, input => activities.LaunchLoadTestAsync(input, cancellationToken)),
+            WorkflowNames.PollLoadTest => ActivityJson.InvokeAsync(inputJson, json.PollLoadTestInput, json.PolledRunState, input => activities.PollLoadTestAsync(input, cancellationToken)),
+            WorkflowNames.RecordPolledLoadTest => ActivityJson.InvokeAsync(inputJson, json.RecordPolledLoadTestInput, json.RecordPolledLoadTestResult, input => activities.RecordPolledLoadTestAsync(input, cancellationToken)),
+            WorkflowNames.LearnThresholds => ActivityJson.InvokeAsync(inputJson, json.LearnThresholdsInput, json.LearnedThresholds, input => activities.LearnThresholdsAsync(input, cancellationToken)),
             _ => throw new ArgumentException($"'{name}' is not an activity of {WorkflowNames.BaselineTraining}.", nameof(name)),
-        };
+        });
     }
 
-    private static T Read<T>(string json, JsonTypeInfo<T> typeInfo) =>
-        JsonSerializer.Deserialize(json, typeInfo) ?? throw new ArgumentException($"The input of the activity is not a {typeof(T).Name}.");
 }

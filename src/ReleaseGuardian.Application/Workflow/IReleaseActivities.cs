@@ -51,20 +51,14 @@ public static class ReleaseActivityDispatch
         IReleaseActivities activities, string name, string inputJson, CancellationToken cancellationToken)
     {
         var json = WorkflowJsonContext.Default;
-        return name switch
+        return await (name switch
         {
-            WorkflowNames.QuerySignals => JsonSerializer.Serialize(
-                await activities.QuerySignalsAsync(Read(inputJson, json.EvaluationRequest), cancellationToken), json.SignalsResult),
-            WorkflowNames.JudgeRun => JsonSerializer.Serialize(
-                await activities.JudgeRunAsync(Read(inputJson, json.JudgeRunInput), cancellationToken), json.JudgeRunResult),
-            WorkflowNames.RollbackFlag => JsonSerializer.Serialize(
-                await activities.RollbackFlagAsync(Read(inputJson, json.RollbackFlagInput), cancellationToken), json.RollbackFlagResult),
-            WorkflowNames.RecordAndSendNotifications => JsonSerializer.Serialize(
-                await activities.RecordAndSendNotificationsAsync(Read(inputJson, json.NotificationInput), cancellationToken), json.NotificationResult),
+            WorkflowNames.QuerySignals => ActivityJson.InvokeAsync(inputJson, json.EvaluationRequest, json.SignalsResult, input => activities.QuerySignalsAsync(input, cancellationToken)),
+            WorkflowNames.JudgeRun => ActivityJson.InvokeAsync(inputJson, json.JudgeRunInput, json.JudgeRunResult, input => activities.JudgeRunAsync(input, cancellationToken)),
+            WorkflowNames.RollbackFlag => ActivityJson.InvokeAsync(inputJson, json.RollbackFlagInput, json.RollbackFlagResult, input => activities.RollbackFlagAsync(input, cancellationToken)),
+            WorkflowNames.RecordAndSendNotifications => ActivityJson.InvokeAsync(inputJson, json.NotificationInput, json.NotificationResult, input => activities.RecordAndSendNotificationsAsync(input, cancellationToken)),
             _ => throw new ArgumentException($"'{name}' is not an activity of {WorkflowNames.ReleaseWorkflow}.", nameof(name)),
-        };
+        });
     }
 
-    private static T Read<T>(string json, JsonTypeInfo<T> typeInfo) =>
-        JsonSerializer.Deserialize(json, typeInfo) ?? throw new ArgumentException($"The input of the activity is not a {typeof(T).Name}.");
 }
